@@ -1,0 +1,44 @@
+"""The wire-text rule shared by client and simulator: emoji spans, entities, <br/>."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from wxnb.protocol.wiretext import decode_emoji_hex, decode_text, encode_text
+
+
+def test_emoji_span_and_escapes() -> None:
+    assert encode_text("Tom & Jerry <3\n😄") == (
+        'Tom &amp; Jerry &lt;3<br/><span class="emoji emoji1f604"></span>'
+    )
+
+
+def test_sequences_become_one_span() -> None:
+    flag = "\U0001f1e8\U0001f1f3"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    thumbs_dark = "\U0001f44d\U0001f3ff"
+    assert encode_text(flag) == '<span class="emoji emoji1f1e81f1f3"></span>'
+    assert encode_text(family) == '<span class="emoji emoji1f468200d1f469200d1f467"></span>'
+    assert encode_text(thumbs_dark) == '<span class="emoji emoji1f44d1f3ff"></span>'
+    assert encode_text("\u2764\ufe0f") == '<span class="emoji emoji2764fe0f"></span>'
+
+
+def test_decoder_meets_quot_and_apos_and_br_variants() -> None:
+    assert decode_text("&quot;hi&quot; it&#39;s<br>a<br />b") == '"hi" it\'s\na\nb'
+
+
+def test_user_typed_markup_stays_literal() -> None:
+    typed = '<br/> and <span class="emoji emoji1f604"></span>'
+    assert decode_text(encode_text(typed)) == typed
+
+
+def test_invalid_span_digits_are_kept_not_dropped() -> None:
+    wire = '<span class="emoji emojid800"></span>x'
+    assert decode_text(wire) == wire
+    assert decode_emoji_hex("abc") is None
+
+
+@given(st.text())
+def test_round_trip(text: str) -> None:
+    assert decode_text(encode_text(text)) == text.replace("\r\n", "\n")

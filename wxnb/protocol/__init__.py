@@ -1,0 +1,1 @@
+"""Speaks the WeChat web protocol. Knows nothing of threads, pandas or widgets."""

@@ -1,0 +1,1 @@
+"""One logged-in account: login flow, sync thread, live tables, actions."""

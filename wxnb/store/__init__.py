@@ -1,0 +1,1 @@
+"""What we know: in-memory tables and their durable archive."""

@@ -1,0 +1,1 @@
+"""anywidget views: login, status, chat."""

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import random
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final
 
 from wxnb.sim import names
@@ -61,31 +62,33 @@ class ScenarioSize:
     room_tiers: tuple[float, float, float, float]
 
 
-SCENARIOS: Final[dict[str, ScenarioSize]] = {
-    "tiny": ScenarioSize(
-        friends=5, mps=1, rooms=2, strangers=6, forced_room_sizes=(7, 4), room_tiers=(1, 0, 0, 0)
-    ),
-    "small": ScenarioSize(
-        friends=50, mps=5, rooms=8, strangers=80, forced_room_sizes=(48,), room_tiers=(1, 0, 0, 0)
-    ),
-    "medium": ScenarioSize(
-        friends=800,
-        mps=30,
-        rooms=80,
-        strangers=1_800,
-        forced_room_sizes=(500, 420, 260, 41),
-        room_tiers=(0.8, 0.15, 0.05, 0),
-    ),
-    "large": ScenarioSize(
-        friends=10_000,
-        mps=200,
-        rooms=1_000,
-        strangers=20_000,
-        forced_room_sizes=(500, 500, 41),
-        room_tiers=(0.75, 0.18, 0.05, 0.02),
-    ),
-}
-"""The named scenarios, smallest first."""
+SCENARIOS: Final[Mapping[str, ScenarioSize]] = MappingProxyType(
+    {
+        "tiny": ScenarioSize(
+            friends=5, mps=1, rooms=2, strangers=6, forced_room_sizes=(7, 4), room_tiers=(1, 0, 0, 0)
+        ),
+        "small": ScenarioSize(
+            friends=50, mps=5, rooms=8, strangers=80, forced_room_sizes=(48,), room_tiers=(1, 0, 0, 0)
+        ),
+        "medium": ScenarioSize(
+            friends=800,
+            mps=30,
+            rooms=80,
+            strangers=1_800,
+            forced_room_sizes=(500, 420, 260, 41),
+            room_tiers=(0.8, 0.15, 0.05, 0),
+        ),
+        "large": ScenarioSize(
+            friends=10_000,
+            mps=200,
+            rooms=1_000,
+            strangers=20_000,
+            forced_room_sizes=(500, 500, 41),
+            room_tiers=(0.75, 0.18, 0.05, 0.02),
+        ),
+    }
+)
+"""The named scenarios, smallest first (read-only)."""
 
 # Placed at random friend positions in every scenario (as many as there are friends), so that even
 # "tiny" has duplicates, emoji sequences and entity-prone names.

@@ -198,3 +198,10 @@ class Message:
     img_height: int = 0
     play_length: int = 0
     voice_length: int = 0
+    # Added by the codec (all defaulted, so older constructors keep working):
+    status_notify_user_names: tuple[str, ...] = ()  # MsgType 51: the chats StatusNotifyUserName lists
+    description: str = ""  # app messages: the <des> line under a link's title
+    recommend_content: str = ""  # MsgType 37: the greeting of a friend request
+    recommend_ticket: str = field(default="", repr=False)  # MsgType 37: needed to accept the request
+    latitude: float | None = None  # locations: x= of the <location> element
+    longitude: float | None = None  # locations: y= of the <location> element

@@ -277,3 +277,15 @@ def test_decode_messages_names_the_bad_item() -> None:
         decode_messages([item(Content="ok"), item(Content=None)], ME)
     with pytest.raises(ProtocolError):
         decode_messages(["not a dict"], ME)  # type: ignore[list-item]
+
+
+def test_fast_constructor_builds_the_same_object_as_the_dataclass() -> None:
+    import dataclasses
+
+    raw = item(FromUserName=ROOM, MsgType=49, AppMsgType=5, Content=f"{ANN}:<br/>{s.LINK_CONTENT}")
+    m = decode_message(raw, ME)
+    rebuilt = dataclasses.replace(m)  # goes through Message.__init__
+    assert rebuilt == m
+    assert all(getattr(m, f.name) == getattr(rebuilt, f.name) for f in dataclasses.fields(m))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.text = "changed"  # type: ignore[misc]

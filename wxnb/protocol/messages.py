@@ -23,20 +23,28 @@ Example:
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Mapping
+from operator import itemgetter
 from typing import Any, Final
 
 from wxnb.protocol.errors import ProtocolError
 from wxnb.protocol.fields import SHAPE_ERRORS, as_int, as_str, wire_text
-from wxnb.protocol.records import Message, category_of
+from wxnb.protocol.records import Message, category_of, message_from_values
+from wxnb.protocol.wiretext import decode_text, unescape_entities
 
 __all__ = ["decode_message", "decode_messages", "split_group_prefix"]
 
 _PREFIX_SEP: Final = ":<br/>"
 _PREFIX_MAX: Final = 130  # "@" + up to 128 hex digits
-_HEX: Final = frozenset("0123456789abcdefABCDEF")
+_SENDER_RE: Final = re.compile(r"@[0-9a-fA-F]{1,128}")
+_read_required: Final = itemgetter("MsgId", "FromUserName", "ToUserName", "Content", "MsgType", "CreateTime")
+_OPTIONAL_DEFAULTS: Final = (
+    ("AppMsgType", 0), ("SubMsgType", 0), ("StatusNotifyCode", 0), ("ImgWidth", 0), ("ImgHeight", 0),
+    ("PlayLength", 0), ("VoiceLength", 0), ("Url", ""), ("FileName", ""), ("MediaId", ""),
+    ("StatusNotifyUserName", ""), ("FileSize", ""),
+)  # fmt: skip
+_read_optional: Final = itemgetter(*(name for name, _ in _OPTIONAL_DEFAULTS))
 
 
 def split_group_prefix(content: str) -> tuple[str, str]:
@@ -46,15 +54,11 @@ def split_group_prefix(content: str) -> tuple[str, str]:
         >>> split_group_prefix("@9f2e:<br/>hello"), split_group_prefix("no prefix")
         (('@9f2e', 'hello'), ('', 'no prefix'))
     """
-    if not content.startswith("@"):
-        return "", content
-    end = content.find(_PREFIX_SEP, 2, _PREFIX_MAX + len(_PREFIX_SEP))
-    if end < 0:
-        return "", content
-    name = content[1:end]
-    if not _HEX.issuperset(name):
-        return "", content
-    return content[:end], content[end + len(_PREFIX_SEP) :]
+    if content.startswith("@"):
+        end = content.find(_PREFIX_SEP, 2, _PREFIX_MAX + len(_PREFIX_SEP))
+        if end > 0 and _SENDER_RE.fullmatch(content, 0, end) is not None:
+            return content[:end], content[end + 6 :]
+    return "", content
 
 
 def _file_size(value: Any) -> int | None:
@@ -90,7 +94,7 @@ def _element(xml_escaped: str, escaped: bool, tag: str) -> str | None:
         raw = _between(xml_escaped, f"&lt;{tag}&gt;", f"&lt;/{tag}&gt;")
         if raw is None:
             return None
-        raw = html.unescape(raw) if "&" in raw else raw
+        raw = unescape_entities(raw) if "&" in raw else raw
     else:
         raw = _between(xml_escaped, f"<{tag}>", f"</{tag}>")
         if raw is None:
@@ -99,20 +103,20 @@ def _element(xml_escaped: str, escaped: bool, tag: str) -> str | None:
 
 
 def _unescape_url(url: str) -> str:
-    return html.unescape(url) if "&" in url else url
+    return unescape_entities(url) if "&" in url else url
 
 
 _ATTR_RE: Final = re.compile(r'\b(x|y|label|poiname)="([^"<>]{0,512})"')
 
 
 def _location_attrs(xml: str) -> dict[str, str]:
-    xml = html.unescape(xml) if "&" in xml else xml
+    xml = unescape_entities(xml) if "&" in xml else xml
     i = xml.find("<location")
     if i < 0:
         return {}
     j = xml.find(">", i)
     element = xml[i : j if j >= 0 else i + 2048]
-    return {m.group(1): html.unescape(m.group(2)) for m in _ATTR_RE.finditer(element)}
+    return {m.group(1): unescape_entities(m.group(2)) for m in _ATTR_RE.finditer(element)}
 
 
 def _coordinate(value: str | None) -> float | None:
@@ -152,29 +156,40 @@ def decode_message(item: Mapping[str, Any], me: str) -> Message:
 
 
 def _decode(item: Mapping[str, Any], me: str) -> Message:
-    msg_id = item["MsgId"]
+    # The hot path of sync: fields read by one itemgetter call, type checks chained instead of
+    # helper calls, and the slot-setting constructor (see records.message_from_values).
+    msg_id, from_user, to_user, content, msg_type, create_time = _read_required(item)
     if type(msg_id) is not str:
         msg_id = str(as_int(msg_id))
-    from_user = item["FromUserName"]
-    to_user = item["ToUserName"]
-    if type(from_user) is not str or type(to_user) is not str:
-        raise TypeError("FromUserName and ToUserName must be strings")
-    msg_type = item["MsgType"]
-    if type(msg_type) is not int:
-        msg_type = as_int(msg_type)
-    content = item["Content"]
-    if type(content) is not str:
-        raise TypeError("Content must be a string")
-    create_time = item["CreateTime"]
-    if type(create_time) is not int:
-        create_time = as_int(create_time)
-    get = item.get
-    app_msg_type = get("AppMsgType", 0)
-    if type(app_msg_type) is not int:
-        app_msg_type = as_int(app_msg_type)
-    sub_msg_type = get("SubMsgType", 0)
-    if type(sub_msg_type) is not int:
-        sub_msg_type = as_int(sub_msg_type)
+    if not type(from_user) is type(to_user) is type(content) is str:
+        raise TypeError("FromUserName, ToUserName and Content must be strings")
+    try:
+        optional = _read_optional(item)
+    except KeyError:  # a server that leaves fields out (the real one sends them all)
+        optional = tuple(item.get(name, default) for name, default in _OPTIONAL_DEFAULTS)
+    (
+        app_msg_type, sub_msg_type, notify_code, img_width, img_height, play_length, voice_length,
+        url, file_name, media_id, notify_user, file_size,
+    ) = optional  # fmt: skip
+    if not (
+        type(msg_type) is type(create_time) is type(app_msg_type) is type(sub_msg_type) is type(notify_code)
+        is type(img_width) is type(img_height) is type(play_length) is type(voice_length) is int
+    ):  # fmt: skip
+        msg_type, create_time = as_int(msg_type), as_int(create_time)
+        app_msg_type, sub_msg_type, notify_code = (
+            as_int(app_msg_type),
+            as_int(sub_msg_type),
+            as_int(notify_code),
+        )
+        img_width, img_height = as_int(img_width), as_int(img_height)
+        play_length, voice_length = as_int(play_length), as_int(voice_length)
+    if not type(url) is type(file_name) is type(media_id) is type(notify_user) is str:
+        raise TypeError("Url, FileName, MediaId and StatusNotifyUserName must be strings")
+    file_size = None if file_size == "" else _file_size(file_size)
+    if url and "&" in url:
+        url = unescape_entities(url)
+    if file_name and ("<" in file_name or "&" in file_name):
+        file_name = decode_text(file_name)
 
     body = content
     if from_user == me:
@@ -190,98 +205,64 @@ def _decode(item: Mapping[str, Any], me: str) -> Message:
     else:
         chat, sender, is_self, is_group = from_user, from_user, False, False
 
-    category = category_of(msg_type, app_msg_type, sub_msg_type)
-    url = as_str(get("Url", ""))
-    if url and "&" in url:
-        url = html.unescape(url)
-    file_name = as_str(get("FileName", ""))
-    if file_name:
-        file_name = wire_text(file_name)
-    file_size = _file_size(get("FileSize", ""))
     revoked: str | None = None
     names: tuple[str, ...] = ()
     description = rec_user = rec_nick = rec_content = rec_ticket = ""
     latitude: float | None = None
     longitude: float | None = None
 
-    if category == "text":
-        text = wire_text(body)
-    elif msg_type == 49:
-        escaped = "<appmsg" not in body  # the real server escapes the XML; other servers may not
-        text = _element(body, escaped, "title") or ""
-        description = _element(body, escaped, "des") or ""
-        if not url:
-            url = _unescape_url(_element(body, escaped, "url") or "")
-        if app_msg_type == 6:
-            if file_size is None:
-                total = _element(body, escaped, "totallen") or ""
-                if total.isascii() and total.isdigit() and len(total) < 19:
-                    file_size = int(total)
-            if not text:
-                text = file_name
-    elif msg_type == 10002:
-        xml = html.unescape(body) if "&" in body else body
-        old = _between(xml, "<msgid>", "</msgid>")
-        revoked = old.strip() if old and old.strip().isdigit() else None
-        replace = _between(xml, "<replacemsg>", "</replacemsg>")
-        text = _xml_value(replace) if replace is not None else ""
-    elif msg_type == 51:
+    if msg_type == 1 and sub_msg_type != 48:
+        category = "text"
+        text = decode_text(body) if "<" in body or "&" in body else body
+    else:
+        category = category_of(msg_type, app_msg_type, sub_msg_type)
         text = ""
-        names = tuple(n for n in as_str(get("StatusNotifyUserName", "")).split(",") if n)
-    elif msg_type in (37, 42):
-        info = get("RecommendInfo") or {}
-        rec_user = as_str(info.get("UserName", ""))
-        rec_nick = wire_text(as_str(info.get("NickName", "")))
-        rec_content = wire_text(as_str(info.get("Content", "")))
-        rec_ticket = as_str(info.get("Ticket", ""))
-        text = rec_content if msg_type == 37 else rec_nick
-    elif category == "location":
-        if msg_type == 1:
-            label, sep, _ = body.partition(_PREFIX_SEP)
-            text = wire_text(label) if sep else ""
-            attrs = _location_attrs(as_str(get("OriContent", "")))
-        else:
-            attrs = _location_attrs(body)
-            text = attrs.get("label") or attrs.get("poiname") or ""
-        latitude = _coordinate(attrs.get("x"))
-        longitude = _coordinate(attrs.get("y"))
-    elif category in ("system", "unknown"):
-        text = wire_text(body)
-    else:  # media and the like: the XML stays in raw_content
-        text = ""
+        if msg_type == 49:
+            # The real server escapes the XML (other servers may not); "&lt;appmsg" is found early.
+            escaped = "&lt;appmsg" in body or "<appmsg" not in body
+            text = _element(body, escaped, "title") or ""
+            description = _element(body, escaped, "des") or ""
+            if not url:
+                url = _unescape_url(_element(body, escaped, "url") or "")
+            if app_msg_type == 6:
+                if file_size is None:
+                    total = _element(body, escaped, "totallen") or ""
+                    if total.isascii() and total.isdigit() and len(total) < 19:
+                        file_size = int(total)
+                if not text:
+                    text = file_name
+        elif msg_type == 10002:
+            xml = unescape_entities(body) if "&" in body else body
+            old = _between(xml, "<msgid>", "</msgid>")
+            revoked = old.strip() if old and old.strip().isdigit() else None
+            replace = _between(xml, "<replacemsg>", "</replacemsg>")
+            text = _xml_value(replace) if replace is not None else ""
+        elif msg_type == 51:
+            names = tuple(n for n in notify_user.split(",") if n)
+        elif msg_type == 37 or msg_type == 42:
+            info = item.get("RecommendInfo") or {}
+            rec_user = as_str(info.get("UserName", ""))
+            rec_nick = wire_text(as_str(info.get("NickName", "")))
+            rec_content = wire_text(as_str(info.get("Content", "")))
+            rec_ticket = as_str(info.get("Ticket", ""))
+            text = rec_content if msg_type == 37 else rec_nick
+        elif category == "location":
+            if msg_type == 1:
+                label, sep, _ = body.partition(_PREFIX_SEP)
+                text = wire_text(label) if sep else ""
+                attrs = _location_attrs(as_str(item.get("OriContent", "")))
+            else:
+                attrs = _location_attrs(body)
+                text = attrs.get("label") or attrs.get("poiname") or ""
+            latitude = _coordinate(attrs.get("x"))
+            longitude = _coordinate(attrs.get("y"))
+        elif category == "system" or category == "unknown":
+            text = wire_text(body)
+        # else media and the like: text stays "", the XML is in raw_content
 
-    return Message(
-        msg_id,
-        from_user,
-        to_user,
-        chat,
-        sender,
-        is_group,
-        is_self,
-        msg_type,
-        category,
-        create_time,
-        text,
-        content,
-        app_msg_type,
-        sub_msg_type,
-        url,
-        file_name,
-        file_size,
-        as_str(get("MediaId", "")),
-        as_int(get("StatusNotifyCode", 0)),
-        as_str(get("StatusNotifyUserName", "")),
-        revoked,
-        rec_user,
-        rec_nick,
-        as_int(get("ImgWidth", 0)),
-        as_int(get("ImgHeight", 0)),
-        as_int(get("PlayLength", 0)),
-        as_int(get("VoiceLength", 0)),
-        names,
-        description,
-        rec_content,
-        rec_ticket,
-        latitude,
-        longitude,
-    )
+    return message_from_values(
+        msg_id, from_user, to_user, chat, sender, is_group, is_self, msg_type, category, create_time,
+        text, content, app_msg_type, sub_msg_type, url, file_name, file_size, media_id, notify_code,
+        notify_user, revoked, rec_user, rec_nick, img_width, img_height, play_length, voice_length,
+        names, description, rec_content, rec_ticket, latitude, longitude,
+    )  # fmt: skip

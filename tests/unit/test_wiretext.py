@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -42,3 +45,39 @@ def test_invalid_span_digits_are_kept_not_dropped() -> None:
 @given(st.text())
 def test_round_trip(text: str) -> None:
     assert decode_text(encode_text(text)) == text.replace("\r\n", "\n")
+
+
+# --- the fast decoder gives exactly what the plain regex decoder gives --------------------------------
+
+_REF_SPAN_RE = re.compile(r'<span class="emoji emoji([0-9a-fA-F]+)"\s*></span>')
+_REF_BR_RE = re.compile(r"<br\s*/?>", re.IGNORECASE)
+
+
+def _reference_decode(wire: str) -> str:
+    """The straightforward form of the rule: regex spans, regex <br>, html.unescape."""
+
+    def span(match: re.Match[str]) -> str:
+        decoded = decode_emoji_hex(match.group(1).lower())
+        return decoded if decoded is not None else match.group(0)
+
+    return html.unescape(_REF_BR_RE.sub("\n", _REF_SPAN_RE.sub(span, wire)))
+
+
+_PIECES = st.sampled_from(
+    [
+        '<span class="emoji emoji1f604"></span>', '<span class="emoji emoji1F1E81f1f3" ></span>',
+        '<span class="emoji emojid800"></span>', '<span class="emoji emoji', '"></span>', "<br/>", "<BR>",
+        "<br />", "<br", "&amp;", "&lt;", "&gt;", "&quot;", "&#39;", "&amp;lt;", "&nbsp;", "&#x1F604;", "&",
+        "&lt", "a", "好", "1f604", " ", "\n", "<", ">",
+    ]
+)  # fmt: skip
+
+
+@given(st.lists(_PIECES | st.text(max_size=3), max_size=12).map("".join))
+def test_fast_decoder_matches_the_reference(wire: str) -> None:
+    assert decode_text(wire) == _reference_decode(wire)
+
+
+@given(st.text())
+def test_fast_decoder_matches_the_reference_on_any_text(wire: str) -> None:
+    assert decode_text(wire) == _reference_decode(wire)

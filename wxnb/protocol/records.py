@@ -12,8 +12,9 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Final
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, Final
 
 __all__ = [
     "CATEGORIES",
@@ -23,6 +24,7 @@ __all__ = [
     "Message",
     "category_of",
     "contact_kind",
+    "message_from_values",
 ]
 
 # ContactFlag bits (PROTOCOL.md §6).
@@ -198,3 +200,42 @@ class Message:
     img_height: int = 0
     play_length: int = 0
     voice_length: int = 0
+    # Added by the codec (all defaulted, so older constructors keep working):
+    status_notify_user_names: tuple[str, ...] = ()  # MsgType 51: the chats StatusNotifyUserName lists
+    description: str = ""  # app messages: the <des> line under a link's title
+    recommend_content: str = ""  # MsgType 37: the greeting of a friend request
+    recommend_ticket: str = field(default="", repr=False)  # MsgType 37: needed to accept the request
+    latitude: float | None = None  # locations: x= of the <location> element
+    longitude: float | None = None  # locations: y= of the <location> element
+
+
+def _positional_builder(cls: type[Any]) -> Callable[..., Any]:
+    """A constructor taking every field positionally that sets the slots directly.
+
+    A frozen dataclass's ``__init__`` calls ``object.__setattr__`` once per field, which is most of the
+    cost of decoding a message (33 fields). Setting each slot through its descriptor, in a function
+    generated here the same way ``dataclasses`` generates ``__init__``, builds an identical object in
+    less than half the time. Every field is set, in declaration order, so the result equals
+    ``cls(*values)``.
+    """
+    names = [f.name for f in fields(cls)]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    lines = [f"def build({', '.join(names)}):", "    obj = _new(_cls)"]
+    for name in names:
+        namespace[f"_set_{name}"] = cls.__dict__[name].__set__
+        lines.append(f"    _set_{name}(obj, {name})")
+    lines.append("    return obj")
+    exec("\n".join(lines), namespace)  # the source is built from the class's own field names only
+    builder: Callable[..., Any] = namespace["build"]
+    return builder
+
+
+message_from_values: Callable[..., Message] = _positional_builder(Message)
+"""``message_from_values(*values)`` equals ``Message(*values)`` (all 33 fields, in order), twice as fast.
+
+Example:
+    >>> values = ("1", "@a", "@me", "@a", "@a", False, False, 1, "text", 0, "hi", "hi")
+    >>> defaults = tuple(f.default for f in fields(Message)[len(values):])
+    >>> message_from_values(*values, *defaults) == Message(*values)
+    True
+"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -206,3 +207,25 @@ def test_repr_shows_no_secret() -> None:
     store = logged_in(Store.in_memory())
     assert str(ME.uin) not in repr(store)
     assert str(ME.uin) not in "".join([*store.contacts.key.tolist(), store.key_of("@me") or ""])
+
+
+def test_a_room_listed_twice_in_one_batch_keeps_the_members_it_came_with() -> None:
+    store = logged_in(Store.in_memory())
+    full = room(
+        "@@club",
+        "Club",
+        [Member("@a", nickname="A", attr_status=1), Member("@b", nickname="B", attr_status=2)],
+    )
+    store.apply_batch(contacts=[full, room("@@club", "Club", [])])
+    assert store.members.user_name.tolist() == ["@a", "@b"]
+    assert store.rooms.member_count.tolist() == [2]
+
+
+def test_load_restores_once_and_the_account_directory_is_private(tmp_path: Path) -> None:
+    with logged_in(Store.open("acct-t", tmp_path)) as store:
+        store.apply_batch([make_message(1), make_message(2)])
+    with Store.open("acct-t", tmp_path) as store:
+        store.load()  # already loaded by open: nothing doubles
+        assert store.messages.msg_id.tolist() == [msg_id(1), msg_id(2)]
+    if sys.platform != "win32":
+        assert (tmp_path / "acct-t").stat().st_mode & 0o077 == 0

@@ -35,7 +35,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal, Self
@@ -157,6 +157,11 @@ class CommitResult:
     revoked: list[str] = field(default_factory=list)
 
 
+def _private_dir(path: Path) -> None:
+    """Create the account directory readable by its owner only: it holds private conversations."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
 def _timestamp(seconds: float) -> pd.Timestamp:
     return pd.Timestamp(seconds, unit="s", tz="UTC")
 
@@ -175,7 +180,7 @@ class _Connection:
             target, uri = f"{Path(path).resolve().as_uri()}?mode=ro", True
         else:
             if not self.memory:
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                _private_dir(Path(path).parent)
             target, uri = str(path), False
         with translate_errors(self.label, "open"):
             conn = sqlite3.connect(
@@ -281,8 +286,6 @@ class _Connection:
         contacts = self.contacts()
         members = self.members()
         if not current_login:
-            from dataclasses import replace
-
             contacts = [replace(c, user_name=None) for c in contacts]
             members = {
                 k: [replace(m, room_user_name=None, user_name=None) for m in ms] for k, ms in members.items()
@@ -341,7 +344,7 @@ class Archive:
         self._lockfile: FileLock | None = None
         memory = str(path) == ":memory:"
         if not memory:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_dir(Path(path).parent)
             lock = FileLock(Path(f"{path}.lock"))
             if not lock.acquire():
                 raise ArchiveLockedError(

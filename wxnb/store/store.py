@@ -105,6 +105,7 @@ class Store:
         self._names = _Names()
         self._me: Contact | None = None
         self._write_lock = threading.RLock()
+        self._loaded = False
 
     @classmethod
     def open(
@@ -154,14 +155,17 @@ class Store:
     # -- lifecycle ------------------------------------------------------------------------------------
 
     def load(self) -> None:
-        """Restore the tables from the archive (call once, before the first batch).
+        """Restore the tables from the archive (before the first batch; later calls do nothing).
 
         Contacts and members come back with their keys and names but no UserName (those belong to the
         login that saw them); they get one when the next contact list or batch mentions them.
         """
         with self._write_lock:
+            if self._loaded:
+                return
             self._registry.add_aliases(self.archive.aliases().items())
             self.archive.fill(self.tables, current_login=False)
+            self._loaded = True
 
     def start_login(self, me: Contact) -> None:
         """A new login began (after webwxinit): ``me`` is the User record. Old UserNames are forgotten."""
@@ -271,12 +275,18 @@ class Store:
             if staged.names is not None:
                 staged.names.members[room.user_name] = in_room
             return room.member_count or len(rows)
-        # Listed without members (a saved room in the contact list): keep what we know.
-        known = self.tables.room_members(old_key or key)
-        if known and (old_key is not None or any(m.room_user_name != room.user_name for m in known)):
-            staged.members[key] = [replace(m, room_key=key, room_user_name=room.user_name) for m in known]
+        # Listed without members (a saved room in the contact list): keep what we know, from earlier in
+        # this batch or from the tables.
+        known = staged.members.get(key)
+        if known is None:
+            known = self.tables.room_members(old_key or key)
+            if known and (old_key is not None or any(m.room_user_name != room.user_name for m in known)):
+                staged.members[key] = [replace(m, room_key=key, room_user_name=room.user_name) for m in known]
         if room.member_count:
             return room.member_count
+        earlier = [r.member_count for r in staged.rows if r.key == key and r.member_count]
+        if earlier:
+            return earlier[-1]
         previous = self.tables.contact(old_key or key)
         if previous is not None and previous.member_count:
             return previous.member_count

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
@@ -436,8 +436,6 @@ class Tables:
 
     def forget_user_names(self) -> None:
         """A new login: every UserName of the last one is void (keys stay)."""
-        from dataclasses import replace
-
         with self._lock:
             self._contacts = {k: replace(r, user_name=None) for k, r in self._contacts.items()}
             self._rooms = {

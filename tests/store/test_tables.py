@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wxnb.protocol.records import CATEGORIES
 from wxnb.store.columns import TextColumn
@@ -280,3 +282,44 @@ def test_readers_never_see_a_half_written_batch() -> None:
     assert not failures, failures[:3]
     assert len(tables.messages) == batch * batches
     assert len(set(seen)) > 2  # the readers did overlap with the writer
+
+
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.integers(1, 40)),
+        st.tuples(st.just("revoke"), st.integers(0, 500)),
+        st.tuples(st.just("snapshot"), st.just(0)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ops=_OPS)
+def test_every_snapshot_matches_a_plain_model(ops: list[tuple[str, int]]) -> None:
+    # Small sealed chunks and many tiny appends exercise merging, sealing and copy-on-write revokes.
+    tables = Tables(seal_rows=16)
+    model_ids: list[str] = []
+    model_revoked: list[bool] = []
+    taken: list[tuple[pd.DataFrame, list[str], list[bool]]] = []
+    for op, arg in ops:
+        if op == "append":
+            start = len(model_ids)
+            tables.append_messages(
+                rows_of([make_message(i, chat=f"@c{i % 3}") for i in range(start, start + arg)])
+            )
+            model_ids += [msg_id(i) for i in range(start, start + arg)]
+            model_revoked += [False] * arg
+        elif op == "revoke":
+            found = tables.mark_revoked([msg_id(arg)])
+            assert found == (arg < len(model_ids))
+            if found:
+                model_revoked[arg] = True
+        else:
+            taken.append((tables.messages, list(model_ids), list(model_revoked)))
+    taken.append((tables.messages, model_ids, model_revoked))
+    for frame, ids, revoked in taken:
+        assert frame.msg_id.tolist() == ids
+        assert frame.revoked.tolist() == revoked
+        assert frame.text.tolist() == [f"message {int(i) - int(msg_id(0))}" for i in ids]
+        assert frame.chat.tolist() == [f"@c{(int(i) - int(msg_id(0))) % 3}" for i in ids]

@@ -11,6 +11,9 @@ A crash before the commit loses nothing: the old key is still archived and the s
 Messages are inserted only if their MsgId is new, and the call returns which ones were, so the live
 tables get each message exactly once too, whatever the server re-delivers or echoes.
 
+Loading a million messages back out of SQLite takes seconds, so a load also keeps them as Arrow files
+next to the archive (:mod:`wxnb.store.cache`); the next load reads those, checked against SQLite.
+
 A send is journalled with its ClientMsgId *before* the request goes out (:meth:`Archive.record_send`),
 then completed with the server's MsgID or marked failed. Sends still ``pending`` after a crash are the
 ones whose fate is unknown.
@@ -41,7 +44,9 @@ from types import TracebackType
 from typing import Any, Final, Literal, Self
 
 import pandas as pd
+import pyarrow as pa
 
+from wxnb.store.cache import cache_dir, read_chunks, write_chunks
 from wxnb.store.errors import (
     ArchiveClosedError,
     ArchiveError,
@@ -171,6 +176,7 @@ class _Connection:
 
     def __init__(self, path: Path | str, *, readonly: bool, synchronous: str, timeout: float) -> None:
         self.memory = str(path) == ":memory:"
+        self.cache = None if self.memory else cache_dir(Path(path))
         self.label = str(path)
         self.lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
@@ -218,8 +224,11 @@ class _Connection:
             row = self.conn.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         return None if row is None else str(row[0])
 
-    def iter_messages(self, batch_rows: int = _LOAD_ROWS) -> Iterator[MessageRows]:
-        last = 0
+    def iter_messages(
+        self, after_seq: int = 0, batch_rows: int = _LOAD_ROWS
+    ) -> Iterator[tuple[list[int], MessageRows]]:
+        """(seqs, rows) of the messages after ``after_seq``, in arrival order, in batches."""
+        last = after_seq
         while True:
             with self.lock, translate_errors(self.label, "read"):
                 rows = self.conn.execute(_MESSAGE_SELECT, (last, batch_rows)).fetchall()
@@ -228,7 +237,7 @@ class _Connection:
             last = rows[-1][0]
             columns = list(zip(*rows, strict=True))
             lists: list[list[Any]] = [list(c) for c in columns[1:]]
-            yield MessageRows(*lists)
+            yield list(columns[0]), MessageRows(*lists)
 
     def contacts(self) -> list[ContactRow]:
         with self.lock, translate_errors(self.label, "read"):
@@ -279,10 +288,33 @@ class _Connection:
         with self.lock, translate_errors(self.label, "read"):
             return int(self.conn.execute("SELECT count(*) FROM messages").fetchone()[0])
 
-    def fill(self, tables: Tables, *, current_login: bool) -> None:
-        """Load everything into ``tables``; with ``current_login=False`` UserNames are left out."""
-        for rows in self.iter_messages():
+    def fill(self, tables: Tables, *, current_login: bool, write_cache: bool) -> None:
+        """Load everything into ``tables``; with ``current_login=False`` UserNames are left out.
+
+        Messages come from the cache files SQLite agrees with (see :mod:`wxnb.store.cache`), the rest
+        from SQLite; with ``write_cache`` the rest is then cached too, in full chunks.
+        """
+        aligned = tables.message_count == 0  # table row i is archive row i: the cache applies
+        chunks: list[pa.Table] = []
+        cached_seq = 0
+        if self.cache is not None and aligned:
+            with self.lock, translate_errors(self.label, "read"):
+                chunks, cached_seq = read_chunks(self.cache, self.conn, prune=write_cache)
+            for chunk in chunks:
+                tables.append_messages_arrow(chunk)
+        cached_rows = tables.message_count
+        seqs: list[int] = []
+        for batch_seqs, rows in self.iter_messages(after_seq=cached_seq):
             tables.append_messages(rows)
+            seqs.extend(batch_seqs)
+        if cached_seq:
+            with self.lock, translate_errors(self.label, "read"):
+                revoked = self.conn.execute(
+                    "SELECT msg_id FROM messages WHERE revoked = 1 AND seq <= ?", (cached_seq,)
+                ).fetchall()
+            tables.mark_revoked(r[0] for r in revoked)
+        if self.cache is not None and aligned and write_cache:
+            write_chunks(self.cache, tables, cached_rows, seqs, first_index=len(chunks))
         contacts = self.contacts()
         members = self.members()
         if not current_login:
@@ -579,13 +611,16 @@ class Archive:
         return self._db.aliases()
 
     def fill(self, tables: Tables, *, current_login: bool = False) -> None:
-        """Load the archive's messages, contacts and members into ``tables`` (on start)."""
-        self._db.fill(tables, current_login=current_login)
+        """Load the archive's messages, contacts and members into ``tables`` (on start).
+
+        Messages come mostly from the columnar cache next to the archive, which this then updates.
+        """
+        self._db.fill(tables, current_login=current_login, write_cache=True)
 
     def export_parquet(self, directory: str | Path) -> dict[str, Path]:
         """Write messages, contacts and members as Parquet files into ``directory``; returns the paths."""
         tables = Tables()
-        self._db.fill(tables, current_login=True)
+        self._db.fill(tables, current_login=True, write_cache=False)
         return _export_parquet(tables, directory)
 
 
@@ -626,7 +661,7 @@ class ArchiveReader:
         with self._lock:
             if self._tables is None:
                 tables = Tables()
-                self._db.fill(tables, current_login=True)
+                self._db.fill(tables, current_login=True, write_cache=False)
                 self._tables = tables
             return self._tables
 

@@ -243,6 +243,26 @@ class InternedColumn:
                 self._codes = self._codes.astype(wanted)
         self._codes.extend(codes)
 
+    def extend_dictionary(self, array: pa.DictionaryArray) -> None:
+        """Append an Arrow dictionary array (as read from a cache file) without a Python loop per row."""
+        dictionary = array.dictionary.to_pylist()
+        before = len(self._categories)
+        mapping = np.empty(len(dictionary) + 1, dtype=np.int64)
+        mapping[-1] = -1  # where the row is null
+        for i, value in enumerate(dictionary):
+            code = self._index.get(value)
+            if code is None:
+                code = self._index[value] = len(self._categories)
+                self._categories.append(value)
+            mapping[i] = code
+        if len(self._categories) != before:
+            self._dtype = None
+            wanted = code_dtype(len(self._categories))
+            if wanted != self._codes.dtype.type:
+                self._codes = self._codes.astype(wanted)
+        indices = array.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+        self._codes.extend(mapping[indices])
+
     def pandas(self) -> pd.Categorical:
         """A ``category`` array over the codes so far; the codes are not copied."""
         if self._dtype is None:

@@ -29,6 +29,7 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from wxnb.protocol.records import CATEGORIES
 from wxnb.store.columns import (
@@ -137,6 +138,28 @@ class MessageTable:
                 self._numeric["time"].extend(times)
                 for name in ("is_group", "is_self", "msg_type", "app_type", "revoked"):
                     self._numeric[name].extend(getattr(rows, name))
+                self._rows += k
+                self._version += 1
+                self.stats.rows_encoded += k
+
+    def append_arrow(self, table: pa.Table) -> None:
+        """Append rows read back from a cache file (columns as :meth:`frame` writes them, no ``revoked``)."""
+        k = table.num_rows
+        if k == 0:
+            return
+        table = table.combine_chunks()
+        with self._write_lock:
+            text = {name: table.column(name).chunk(0).cast(pa.large_string()) for name in _TEXT}
+            times = table.column("time").chunk(0).cast(pa.timestamp("us", "UTC")).cast(pa.int64()).to_numpy()
+            with self._lock:
+                for name, array in text.items():
+                    self._text[name].extend_arrow(array)
+                for name in _INTERNED:
+                    self._interned[name].extend_dictionary(table.column(name).chunk(0))
+                self._numeric["time"].extend(times)
+                for name in ("is_group", "is_self", "msg_type", "app_type"):
+                    self._numeric[name].extend(table.column(name).chunk(0).to_numpy(zero_copy_only=False))
+                self._numeric["revoked"].extend(np.zeros(k, dtype=np.bool_))
                 self._rows += k
                 self._version += 1
                 self.stats.rows_encoded += k
@@ -406,6 +429,15 @@ class Tables:
     def append_messages(self, rows: MessageRows) -> None:
         """Append messages (already de-duplicated by the caller)."""
         self._messages.append(rows)
+
+    def append_messages_arrow(self, table: pa.Table) -> None:
+        """Append messages read back from a cache file (see :mod:`wxnb.store.cache`)."""
+        self._messages.append_arrow(table)
+
+    def messages_arrow(self, start: int, stop: int) -> pa.Table:
+        """Rows ``start:stop`` of the messages as an Arrow table, without ``revoked`` (for the cache)."""
+        frame = self._messages.frame().iloc[start:stop].drop(columns="revoked")
+        return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
 
     def mark_revoked(self, msg_ids: Iterable[str]) -> int:
         """Mark messages revoked; returns how many were found."""

@@ -229,3 +229,13 @@ def test_load_restores_once_and_the_account_directory_is_private(tmp_path: Path)
         assert store.messages.msg_id.tolist() == [msg_id(1), msg_id(2)]
     if sys.platform != "win32":
         assert (tmp_path / "acct-t").stat().st_mode & 0o077 == 0
+
+
+def test_a_contact_changed_and_removed_in_one_batch_is_removed_everywhere(tmp_path: Path) -> None:
+    with logged_in(Store.open("acct-t", tmp_path)) as store:
+        store.apply_batch(contacts=[friend("@ann", "Ann", attr=5), friend("@bob", "Bob", attr=6)])
+        store.apply_batch(contacts=[friend("@ann", "Ann v2", attr=5)], removed=["@ann"])
+        assert store.contacts.user_name.tolist() == ["@bob"]
+        assert store.resolve(make_message(1, chat="@ann"))[1] is None
+    with open_archive(tmp_path / "acct-t") as history:
+        assert history.contacts.user_name.tolist() == ["@bob"]

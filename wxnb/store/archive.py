@@ -429,11 +429,14 @@ class Archive:
     ) -> CommitResult:
         """Write one sync batch atomically; returns once it is durable. Nothing is written on error.
 
-        ``messages``: the batch (new ones are inserted, known MsgIds skipped). ``contacts``: rows to add
-        or replace by key; ``removed``: keys to delete (rooms: with their members). ``members``: room key
-        → its complete member list. ``revokes``: position in ``messages`` of a revoke notice → the MsgId
-        it withdraws (applied only if the notice itself is new). ``sync_key``: the new SyncKey (any JSON
-        value), saved with the batch. ``aliases``: new key aliases (see :mod:`wxnb.store.keys`).
+        - ``messages``: the batch; new MsgIds are inserted, known ones skipped.
+        - ``removed``: keys to delete (rooms with their members), applied before ``contacts``.
+        - ``contacts``: rows to add or replace by key.
+        - ``members``: room key → its complete member list.
+        - ``revokes``: position in ``messages`` of a revoke notice → the MsgId it withdraws (applied
+          only if the notice itself is new).
+        - ``sync_key``: the new SyncKey (any JSON value), saved with the batch.
+        - ``aliases``: new key aliases (see :mod:`wxnb.store.keys`).
 
         Raises :class:`ArchiveWriteError` (rolled back: retrying the same batch is safe).
         """
@@ -485,8 +488,14 @@ class Archive:
                     cursor = conn.execute("UPDATE messages SET revoked = 1 WHERE msg_id = ?", (target,))
                     if cursor.rowcount:
                         revoked.append(target)
+        # Removals before upserts, as in the tables: what a batch lists is what stays.
+        if removed:
+            keys = [(k,) for k in removed]
+            conn.executemany("DELETE FROM contacts WHERE key = ?", keys)
+            conn.executemany("DELETE FROM members WHERE room_key = ?", keys)
         if contacts:
-            conn.executemany(_CONTACT_UPSERT,
+            conn.executemany(
+                _CONTACT_UPSERT,
                 [
                     (
                         c.key, c.user_name, c.kind, c.nickname, c.remark, c.alias, c.sex, c.province, c.city,
@@ -496,10 +505,6 @@ class Archive:
                     for c in contacts
                 ],
             )  # fmt: skip
-        if removed:
-            keys = [(k,) for k in removed]
-            conn.executemany("DELETE FROM contacts WHERE key = ?", keys)
-            conn.executemany("DELETE FROM members WHERE room_key = ?", keys)
         for room_key, rows in (members or {}).items():
             conn.execute("DELETE FROM members WHERE room_key = ?", (room_key,))
             conn.executemany(

@@ -242,7 +242,10 @@ class Store:
         if not ordered and not removed:
             return staged
         names = staged.names = self._names.copy()
+        gone = set(removed)  # listed as changed and as removed in one batch: removal is the last word
         for contact in ordered:
+            if contact.user_name in gone:
+                continue
             previous = plan.key_of(contact.user_name)
             key = plan.contact(contact)
             old_key = previous if previous is not None and previous != key else None

@@ -292,8 +292,19 @@ class _Connection:
         """Load everything into ``tables``; with ``current_login=False`` UserNames are left out.
 
         Messages come from the cache files SQLite agrees with (see :mod:`wxnb.store.cache`), the rest
-        from SQLite; with ``write_cache`` the rest is then cached too, in full chunks.
+        from SQLite; with ``write_cache`` the rest is then cached too, in full chunks. All of it is read
+        in one transaction, so a writer in another process cannot slip a batch in between.
         """
+        with self.lock:
+            with translate_errors(self.label, "read"):
+                self.conn.execute("BEGIN")
+            try:
+                self._fill(tables, current_login=current_login, write_cache=write_cache)
+            finally:
+                with translate_errors(self.label, "read"):
+                    self.conn.execute("COMMIT")
+
+    def _fill(self, tables: Tables, *, current_login: bool, write_cache: bool) -> None:
         aligned = tables.message_count == 0  # table row i is archive row i: the cache applies
         chunks: list[pa.Table] = []
         cached_seq = 0

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from wxnb.protocol.records import Contact, Member, Message, category_of
 from wxnb.store.rows import MessageRows
 
@@ -79,8 +75,3 @@ def room(user_name: str, topic: str, members: list[Member], *, ecr: str = "", ow
         user_name, nickname=topic, kind="room", members=tuple(members), member_count=len(members),
         encry_chat_room_id=ecr, owner_uin=owner, contact_flag=2,
     )  # fmt: skip
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"

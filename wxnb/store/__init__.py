@@ -1,1 +1,71 @@
-"""What we know: in-memory tables and their durable archive."""
+"""What we know: in-memory tables and their durable archive.
+
+- :class:`Store`: tables + archive of one account, updated by the sync thread one batch at a time.
+- :class:`Tables`: the live DataFrames (messages, contacts, friends, rooms, mps, members).
+- :class:`Archive` / :func:`open_archive`: the SQLite archive, writable / read-only.
+- :mod:`wxnb.store.keys`: stable keys for contacts and rooms across logins.
+
+Example:
+    >>> from wxnb.store import Store
+    >>> Store.in_memory().messages.shape
+    (0, 17)
+"""
+
+from __future__ import annotations
+
+from wxnb.store.archive import (
+    Archive,
+    ArchiveReader,
+    CommitResult,
+    SendRecord,
+    SyncState,
+    archive_path,
+    default_data_dir,
+    open_archive,
+)
+from wxnb.store.errors import (
+    ArchiveClosedError,
+    ArchiveCorruptError,
+    ArchiveError,
+    ArchiveLockedError,
+    ArchiveSchemaError,
+    ArchiveVersionError,
+    ArchiveWriteError,
+    MissingDependencyError,
+    StoreError,
+)
+from wxnb.store.keys import KeyRegistry, account_key, contact_key, member_key
+from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution
+from wxnb.store.store import Resolver, Store
+from wxnb.store.tables import Tables
+
+__all__ = [
+    "Archive",
+    "ArchiveClosedError",
+    "ArchiveCorruptError",
+    "ArchiveError",
+    "ArchiveLockedError",
+    "ArchiveReader",
+    "ArchiveSchemaError",
+    "ArchiveVersionError",
+    "ArchiveWriteError",
+    "CommitResult",
+    "ContactRow",
+    "KeyRegistry",
+    "MemberRow",
+    "MessageRows",
+    "MissingDependencyError",
+    "Resolution",
+    "Resolver",
+    "SendRecord",
+    "Store",
+    "StoreError",
+    "SyncState",
+    "Tables",
+    "account_key",
+    "archive_path",
+    "contact_key",
+    "default_data_dir",
+    "member_key",
+    "open_archive",
+]

@@ -1,0 +1,298 @@
+"""The SQLite archive: dedupe, atomic batches, restarts, the send journal, typed errors, history, Parquet."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from wxnb.store.archive import Archive, archive_path, default_data_dir, open_archive
+from wxnb.store.errors import (
+    ArchiveClosedError,
+    ArchiveCorruptError,
+    ArchiveError,
+    ArchiveLockedError,
+    ArchiveSchemaError,
+    ArchiveVersionError,
+    ArchiveWriteError,
+    MissingDependencyError,
+)
+from wxnb.store.rows import ContactRow, MemberRow
+from wxnb.store.sqlschema import SCHEMA_VERSION
+from wxnb.store.tables import Tables
+
+from .conftest import batch_rows, make_message, msg_id, rows_of
+
+SYNC_KEY = {"Count": 2, "List": [{"Key": 1, "Val": 636444437}, {"Key": 2, "Val": 636445051}]}
+
+
+def contact(key: str, nickname: str, kind: str = "friend", **kw: Any) -> ContactRow:
+    return ContactRow(key, f"@{key[2:]}", kind, nickname=nickname, **kw)
+
+
+def test_new_positions_skip_known_and_repeated_msg_ids(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        first = archive.commit_batch(batch_rows(0, 5))
+        assert first.new_positions == [0, 1, 2, 3, 4]
+        # Re-delivery of 3..4, two new ones, and one MsgId twice in the same batch.
+        again = rows_of([make_message(i) for i in (3, 4, 5, 6, 6)])
+        assert archive.commit_batch(again).new_positions == [2, 3]
+        assert archive.message_count() == 7
+
+
+def test_round_trip_across_restarts_gives_the_same_frames(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    live = Tables()
+    messages = [
+        make_message(1, text="plain"),
+        make_message(2, chat="@@room", sender="@bob", is_group=True, text="hi", raw="@bob:<br/>hi"),
+        make_message(3, text="Tom & Jerry", raw="Tom &amp; Jerry"),
+        make_message(4, msg_type=49, app_msg_type=6, text="report.pdf"),
+    ]
+    rows = rows_of(messages)
+    ann = contact("p:000000000001", "Ann", remark="Annie", contact_flag=3 | 64, is_starred=True)
+    club = contact("r:000000000002", "Club", "room", member_count=2)
+    members = [MemberRow(club.key, "@@club", "@ann", "Ann", "Annie in club", ann.key)]
+    with Archive(path) as archive:
+        archive.commit_batch(rows, [ann, club], members={club.key: members}, sync_key=SYNC_KEY)
+    live.append_messages(rows)
+    live.upsert_contacts([ann, club])
+    live.set_room_members(club.key, members)
+
+    with Archive(path) as reopened:  # a "restart"
+        restored = Tables()
+        reopened.fill(restored, current_login=True)
+        assert reopened.sync_state is not None and reopened.sync_state.sync_key == SYNC_KEY
+    pd.testing.assert_frame_equal(restored.messages, live.messages)
+    pd.testing.assert_frame_equal(restored.contacts, live.contacts)
+    pd.testing.assert_frame_equal(restored.members, live.members)
+    assert restored.messages.raw_content.tolist() == [m.raw_content for m in messages]
+
+
+def test_plain_texts_do_not_store_their_content_twice(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    with Archive(path) as archive:
+        archive.commit_batch(rows_of([make_message(1, text="same"), make_message(2, text="a", raw="a<br/>")]))
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT raw_content FROM messages ORDER BY seq").fetchall() == [
+            (None,),
+            ("a<br/>",),
+        ]
+
+
+def test_a_failure_inside_a_commit_leaves_no_partial_batch(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    archive = Archive(path)
+    archive.commit_batch(batch_rows(0, 3), [contact("p:000000000001", "Ann")], sync_key={"v": 1})
+
+    # Break the batch after its messages were inserted: the contact row violates NOT NULL.
+    broken = ContactRow("p:000000000009", "@x", "friend", nickname=None)  # type: ignore[arg-type]
+    with pytest.raises(ArchiveWriteError, match="rolled back"):
+        archive.commit_batch(batch_rows(3, 3), [broken], sync_key={"v": 2})
+    assert archive.message_count() == 3
+    assert archive.sync_state is not None and archive.sync_state.sync_key == {"v": 1}
+    history = Tables()
+    archive.fill(history)
+    assert history.contacts.key.tolist() == ["p:000000000001"]
+
+    # The same batch, fixed, goes through: nothing of the failed attempt is in the way.
+    result = archive.commit_batch(batch_rows(3, 3), [contact("p:000000000009", "X")], sync_key={"v": 2})
+    assert result.new_positions == [0, 1, 2]
+    assert archive.sync_state is not None and archive.sync_state.sync_key == {"v": 2}
+    archive.close()
+
+
+def test_an_exception_of_ours_inside_a_commit_rolls_back_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = Archive(tmp_path / "a.sqlite3")
+
+    def explode(*args: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Archive, "_insert_messages", staticmethod(explode))
+    with pytest.raises(RuntimeError):
+        archive.commit_batch(batch_rows(0, 3), sync_key={"v": 1})
+    monkeypatch.undo()
+    assert archive.message_count() == 0 and archive.sync_state is None
+    assert archive.commit_batch(batch_rows(0, 3)).new_positions == [0, 1, 2]
+    archive.close()
+
+
+def test_revokes_apply_only_from_new_notices(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        notice = make_message(9, msg_type=10002, revoked_msg_id=msg_id(1))
+        archive.commit_batch(rows_of([make_message(1), make_message(2)]))
+        result = archive.commit_batch(rows_of([notice]), revokes={0: msg_id(1)})
+        assert result.revoked == [msg_id(1)]
+        again = archive.commit_batch(rows_of([notice]), revokes={0: msg_id(1)})
+        assert again.new_positions == [] and again.revoked == []
+        tables = Tables()
+        archive.fill(tables)
+        assert tables.messages.revoked.tolist() == [True, False, False]
+
+
+def test_contacts_are_upserted_in_first_seen_order_and_removed_with_their_members(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        ann, club = contact("p:000000000001", "Ann"), contact("r:000000000002", "Club", "room")
+        archive.commit_batch(
+            contacts=[ann, club], members={club.key: [MemberRow(club.key, "@@c", "@a", "Ann", "", ann.key)]}
+        )
+        archive.commit_batch(contacts=[contact("p:000000000001", "Ann", remark="Annie")])
+        tables = Tables()
+        archive.fill(tables)
+        assert tables.contacts.display_name.tolist() == ["Annie", "Club"]
+        archive.commit_batch(removed=[club.key])
+        tables = Tables()
+        archive.fill(tables)
+        assert tables.contacts.key.tolist() == [ann.key] and tables.members.empty
+
+
+def test_the_send_journal_survives_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    archive = Archive(path)
+    archive.record_send("17000000000000001", "@ann", "hello", chat_key="p:000000000001")
+    archive.record_send("17000000000000002", "@ann", "world")
+    archive.record_send("17000000000000003", "@bob", "lost")
+    archive.complete_send("17000000000000001", "4875421002314560123")
+    archive.fail_send("17000000000000002", "rate limited (1205)")
+    with pytest.raises(KeyError, match="record_send"):
+        archive.complete_send("99", "1")
+    archive.close()  # the process "dies" with one send in flight
+
+    with Archive(path) as after:
+        sends = {s.client_msg_id: s for s in after.sends()}
+        assert sends["17000000000000001"].status == "sent"
+        assert sends["17000000000000001"].msg_id == "4875421002314560123"
+        assert sends["17000000000000002"].status == "failed"
+        assert sends["17000000000000002"].error == "rate limited (1205)"
+        assert [s.client_msg_id for s in after.sends("pending")] == ["17000000000000003"]
+        assert sends["17000000000000003"].created_at.tzinfo is not None
+
+
+def test_a_second_writer_is_refused_until_the_first_closes(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    first = Archive(path)
+    with pytest.raises(ArchiveLockedError, match="another wxnb session"):
+        Archive(path)
+    with open_archive(path) as reader:  # readers are welcome meanwhile
+        assert reader.messages.empty
+    first.close()
+    Archive(path).close()
+
+
+def test_a_write_lock_held_by_another_program_is_a_typed_error(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    archive = Archive(path, timeout=0.05)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(ArchiveLockedError, match="busy"):
+            archive.commit_batch(batch_rows(0, 1))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert archive.commit_batch(batch_rows(0, 1)).new_positions == [0]
+    archive.close()
+
+
+def test_damaged_foreign_and_future_files_are_refused_with_advice(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database at all" * 100)
+    with pytest.raises(ArchiveCorruptError, match="Move it aside"):
+        Archive(junk)
+    with pytest.raises(ArchiveCorruptError):
+        open_archive(junk)
+
+    foreign = tmp_path / "foreign.sqlite3"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER)")
+    with pytest.raises(ArchiveSchemaError, match="another program"):
+        Archive(foreign)
+
+    future = tmp_path / "future.sqlite3"
+    Archive(future).close()
+    with sqlite3.connect(future) as conn:
+        conn.execute("INSERT INTO schema_version VALUES (?, 0)", (SCHEMA_VERSION + 1,))
+    with pytest.raises(ArchiveVersionError, match="newer wxnb"):
+        Archive(future)
+    with pytest.raises(ArchiveVersionError):
+        open_archive(future)
+
+    with pytest.raises(ArchiveError, match="no archive"):
+        open_archive(tmp_path / "missing.sqlite3")
+
+
+def test_using_a_closed_archive_says_so(tmp_path: Path) -> None:
+    archive = Archive(tmp_path / "a.sqlite3")
+    archive.close()
+    archive.close()
+    with pytest.raises(ArchiveClosedError):
+        archive.commit_batch(batch_rows(0, 1))
+
+
+def test_open_archive_reads_history_next_to_a_running_writer(tmp_path: Path) -> None:
+    path = archive_path("acct-test", tmp_path)
+    writer = Archive(path)
+    writer.commit_batch(batch_rows(0, 10), [contact("p:000000000001", "Ann")], sync_key=SYNC_KEY)
+    with open_archive(path.parent) as history:  # the account directory works too
+        frame = history.messages
+        assert frame.msg_id.tolist() == [msg_id(i) for i in range(10)]
+        assert history.friends.display_name.tolist() == ["Ann"]
+        assert history.sync_state is not None and history.sync_state.sync_key == SYNC_KEY
+        writer.commit_batch(batch_rows(10, 5))
+        assert len(history.messages) == 10  # loaded once ...
+        history.refresh()
+        assert len(history.messages) == 15  # ... until refreshed
+        with pytest.raises(sqlite3.OperationalError):
+            history._db.conn.execute("DELETE FROM messages")  # read-only at the SQLite level
+    writer.close()
+
+
+def test_memory_archive_works_without_a_file() -> None:
+    archive = Archive(":memory:")
+    assert archive.commit_batch(batch_rows(0, 2), sync_key=SYNC_KEY).new_positions == [0, 1]
+    assert archive.sync_state is not None and archive.sync_state.sync_key == SYNC_KEY
+
+
+def test_data_dir_defaults_and_account_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WXNB_DATA_DIR", str(tmp_path / "env"))
+    assert default_data_dir() == tmp_path / "env"
+    assert archive_path("acct-1") == tmp_path / "env" / "acct-1" / "archive.sqlite3"
+    monkeypatch.delenv("WXNB_DATA_DIR")
+    assert default_data_dir().name == "wxnb"
+    for bad in ("../etc", "a/b", "", ".hidden"):
+        with pytest.raises(ValueError, match="directory-safe"):
+            archive_path(bad, tmp_path)
+
+
+def test_parquet_export_round_trips(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow.parquet")
+    path = tmp_path / "a.sqlite3"
+    with Archive(path) as archive:
+        archive.commit_batch(batch_rows(0, 20), [contact("p:000000000001", "Ann")])
+        written = archive.export_parquet(tmp_path / "out")
+    assert sorted(written) == ["contacts", "members", "messages"]
+    with open_archive(path) as history:
+        expected = history.messages
+        again = history.export_parquet(tmp_path / "out2")
+    back = pd.read_parquet(written["messages"])
+    assert back.msg_id.tolist() == expected.msg_id.tolist()
+    assert back.time.tolist() == expected.time.tolist()
+    assert back.chat.astype(str).tolist() == expected.chat.astype(str).tolist()
+    assert pd.read_parquet(again["contacts"]).nickname.tolist() == ["Ann"]
+
+
+def test_parquet_export_without_pyarrow_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import now fails as if not installed
+    with (
+        Archive(tmp_path / "a.sqlite3") as archive,
+        pytest.raises(MissingDependencyError, match="pip install pyarrow"),
+    ):
+        archive.export_parquet(tmp_path / "out")

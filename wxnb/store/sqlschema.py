@@ -1,0 +1,217 @@
+"""The archive's SQLite schema, its version check, and the translation of SQLite errors into typed ones.
+
+A wxnb archive is recognised by ``PRAGMA application_id`` (``0x77786E62``, "wxnb") and carries a
+``schema_version`` table. Opening checks both: a database of another program is refused
+(:class:`ArchiveSchemaError`), one from a newer wxnb too (:class:`ArchiveVersionError`), and an older one
+is migrated forward by the functions in ``MIGRATIONS`` (none yet: version 1 is the first).
+
+Example:
+    >>> import sqlite3
+    >>> conn = sqlite3.connect(":memory:", isolation_level=None)
+    >>> prepare(conn, ":memory:", create=True)
+    >>> conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from typing import Final
+
+from wxnb.store.errors import (
+    ArchiveCorruptError,
+    ArchiveError,
+    ArchiveLockedError,
+    ArchiveSchemaError,
+    ArchiveVersionError,
+)
+
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "prepare", "translate_errors"]
+
+APPLICATION_ID: Final = 0x77786E62  # "wxnb"
+SCHEMA_VERSION: Final = 1
+
+_SCHEMA_V1: Final = """
+CREATE TABLE schema_version (
+    version INTEGER PRIMARY KEY,
+    applied_at REAL NOT NULL
+);
+CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY,              -- arrival order
+    msg_id TEXT NOT NULL UNIQUE,
+    time INTEGER NOT NULL,                -- seconds since the epoch, UTC
+    chat TEXT NOT NULL,
+    chat_key TEXT,
+    chat_name TEXT,
+    sender TEXT NOT NULL,
+    sender_name TEXT,
+    is_group INTEGER NOT NULL,
+    is_self INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    msg_type INTEGER NOT NULL,
+    app_type INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    url TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    raw_content TEXT,                     -- NULL when equal to text (most plain texts)
+    revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE contacts (
+    key TEXT PRIMARY KEY,                 -- rowid order = first seen
+    user_name TEXT,                       -- in the last login it was seen in
+    kind TEXT NOT NULL,
+    nickname TEXT NOT NULL,
+    remark TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    sex INTEGER NOT NULL,
+    province TEXT NOT NULL,
+    city TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    member_count INTEGER,
+    is_starred INTEGER NOT NULL,
+    contact_flag INTEGER NOT NULL,
+    verify_flag INTEGER NOT NULL,
+    head_img_url TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE members (
+    room_key TEXT NOT NULL,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    room_user_name TEXT,
+    user_name TEXT,
+    nickname TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    PRIMARY KEY (room_key, key)
+) WITHOUT ROWID;
+CREATE TABLE key_aliases (
+    alias TEXT PRIMARY KEY,
+    key TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE sync_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    sync_key TEXT NOT NULL,               -- JSON, as the server sent it
+    updated_at REAL NOT NULL
+);
+CREATE TABLE send_journal (
+    client_msg_id TEXT PRIMARY KEY,
+    to_user TEXT NOT NULL,
+    chat_key TEXT,
+    msg_type INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    msg_id TEXT,
+    error TEXT,
+    created_at REAL NOT NULL,
+    completed_at REAL
+);
+"""
+
+MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {}
+"""``MIGRATIONS[v]`` upgrades a version ``v - 1`` archive to version ``v`` (inside one transaction)."""
+
+
+@contextlib.contextmanager
+def translate_errors(path: str, action: str) -> Iterator[None]:
+    """Turn SQLite's errors into typed ones that say what to do (the path is named, nothing secret)."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise classify(exc, path, action) from exc
+
+
+def classify(exc: sqlite3.Error, path: str, action: str) -> ArchiveError:
+    """The typed error for a SQLite error met while doing ``action`` on ``path``."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return ArchiveLockedError(
+            f"The archive {path} is busy: another program holds a write lock on it ({action}). "
+            "Close the other session or notebook using it, or give this one another data_dir."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return ArchiveCorruptError(
+            f"The archive {path} is damaged ({exc}). Move it aside (wxnb then starts a new one); "
+            "`sqlite3 OLD .recover | sqlite3 NEW` can often rescue its contents."
+        )
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        return ArchiveError(
+            f"Cannot {action} the archive {path} ({exc}). Check that the directory exists and is "
+            "writable, or choose another data_dir."
+        )
+    return ArchiveError(f"SQLite failed to {action} the archive {path}: {exc}")
+
+
+def prepare(conn: sqlite3.Connection, path: str, *, create: bool) -> None:
+    """Check that ``conn`` holds a wxnb archive of a known version; create or migrate it if allowed."""
+    with translate_errors(path, "read"):
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    if app_id == 0 and not tables:
+        if not create:
+            raise ArchiveError(f"{path} is empty: there is no wxnb archive there yet. Check the path.")
+        _create(conn, path)
+        return
+    if app_id != APPLICATION_ID or "schema_version" not in tables:
+        listed = ", ".join(sorted(tables)[:6]) or "none"
+        raise ArchiveSchemaError(
+            f"{path} is a SQLite database of another program (application id {app_id}, tables: {listed}). "
+            "wxnb will not touch it: choose another path or data_dir."
+        )
+    with translate_errors(path, "read"):
+        version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+    if version > SCHEMA_VERSION:
+        raise ArchiveVersionError(
+            f"{path} was written by a newer wxnb (schema {version}; this one knows up to {SCHEMA_VERSION}). "
+            "Upgrade wxnb (pip install -U wxnb) to open it."
+        )
+    if version < SCHEMA_VERSION:
+        if not create:
+            raise ArchiveVersionError(
+                f"{path} has schema {version}; open it once for writing (wxnb.Store / Archive) to "
+                f"upgrade it to {SCHEMA_VERSION}."
+            )
+        _migrate(conn, path, version)
+
+
+def _create(conn: sqlite3.Connection, path: str) -> None:
+    with translate_errors(path, "create"):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _SCHEMA_V1.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            now = time.time()
+            conn.execute("INSERT INTO schema_version VALUES (?, ?)", (1, now))
+            conn.executemany(
+                "INSERT INTO meta VALUES (?, ?)",
+                [("key_salt", secrets.token_hex(16)), ("created_at", repr(now))],
+            )
+            for version in range(2, SCHEMA_VERSION + 1):
+                MIGRATIONS[version](conn)
+                conn.execute("INSERT INTO schema_version VALUES (?, ?)", (version, now))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+def _migrate(conn: sqlite3.Connection, path: str, version: int) -> None:
+    with translate_errors(path, "upgrade"):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[target](conn)
+                conn.execute("INSERT INTO schema_version VALUES (?, ?)", (target, time.time()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise

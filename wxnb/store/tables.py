@@ -1,0 +1,485 @@
+"""The live tables: messages, contacts (friends, rooms, MPs) and room members, as pandas DataFrames.
+
+One writer (the sync thread) appends; any thread reads. Every read returns a *snapshot*: a DataFrame
+that later appends, revokes and contact changes never alter, and that never shows a half-written row
+(columns of unequal length cannot happen: the writer publishes a batch under the same lock that a
+reader takes to build its frame). Writing into a snapshot is allowed and changes only that snapshot.
+
+Cost: the messages frame is built from column buffers (see :mod:`wxnb.store.columns`) without copying
+them, so an access costs O(number of chunks) + O(rows appended since the last access), whatever the size
+of the table; the frame is cached by a version counter, so repeated reads of an unchanged table are
+free. Contacts and members change in place (remarks, topics, members leaving); they are kept in dicts
+keyed by stable key and rebuilt into a frame on the first read after a change.
+
+Example:
+    >>> from wxnb.store.rows import MessageRows
+    >>> t = Tables()
+    >>> rows = MessageRows.empty()
+    >>> t.append_messages(rows)
+    >>> t.messages.columns.tolist()[:4]
+    ['msg_id', 'time', 'chat', 'chat_key']
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from wxnb.protocol.records import CATEGORIES
+from wxnb.store.columns import (
+    STR_DTYPE,
+    TIME_DTYPE,
+    GrowingArray,
+    InternedColumn,
+    TextColumn,
+    share_safely,
+    text_array,
+)
+from wxnb.store.rows import MESSAGE_COLUMNS, ContactRow, MemberRow, MessageRows
+
+__all__ = [
+    "CONTACT_COLUMNS",
+    "CONTACT_KINDS",
+    "MEMBER_COLUMNS",
+    "MessageTable",
+    "TableStats",
+    "Tables",
+    "contacts_frame",
+    "members_frame",
+]
+
+CONTACT_KINDS: Final = ("friend", "room", "mp", "special", "other")
+CONTACT_COLUMNS: Final = (
+    "key", "user_name", "kind", "nickname", "remark", "display_name", "alias", "sex", "province", "city",
+    "signature", "member_count", "is_starred", "is_pinned", "is_muted", "head_img_url", "contact_flag",
+    "verify_flag",
+)  # fmt: skip
+MEMBER_COLUMNS: Final = ("room_key", "room_user_name", "user_name", "nickname", "display_name", "key")
+
+_TEXT: Final = ("msg_id", "text", "url", "file_name", "raw_content")
+_INTERNED: Final = ("chat", "chat_key", "chat_name", "sender", "sender_name", "type")
+_NUMERIC: Final[dict[str, type]] = {
+    "time": np.int64,  # microseconds since the epoch, UTC
+    "is_group": np.bool_,
+    "is_self": np.bool_,
+    "msg_type": np.int32,
+    "app_type": np.int32,
+    "revoked": np.bool_,
+}
+_KIND_DTYPE: Final = pd.CategoricalDtype(pd.Index(CONTACT_KINDS, dtype=STR_DTYPE))
+_FLAG_PINNED: Final = 2048
+_FLAG_MUTE: Final = 512
+
+
+@dataclass(slots=True)
+class TableStats:
+    """Counters that show the cost model at work (tests assert on them; the bench reports them)."""
+
+    rows_encoded: int = 0  # Python values turned into column arrays: each appended row once
+    frames_built: int = 0  # snapshot frames assembled (each access after a change: one)
+    cache_hits: int = 0  # accesses answered from the cached frame
+
+
+class MessageTable:
+    """Append-only messages with a ``revoked`` mark; thread-safe for one writer and many readers.
+
+    Example:
+        >>> from wxnb.protocol.records import Message
+        >>> table = MessageTable()
+        >>> m = Message("7", "@a", "@me", "@a", "@a", False, False, 1, "text", 1700000000, "hi", "hi")
+        >>> table.append(MessageRows.from_messages([m], [(None, "Ann", "Ann")]))
+        >>> old = table.frame(); table.mark_revoked(["7"])
+        1
+        >>> bool(old.revoked[0]), bool(table.frame().revoked[0])
+        (False, True)
+    """
+
+    def __init__(self, seal_rows: int = 65_536) -> None:
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()  # one writer is the contract; two are serialised, not mixed
+        self._text = {name: TextColumn(seal_rows) for name in _TEXT}
+        self._interned = {name: InternedColumn() for name in _INTERNED}
+        self._interned["type"] = InternedColumn(CATEGORIES)
+        self._numeric = {name: GrowingArray(dtype) for name, dtype in _NUMERIC.items()}
+        self._rows = 0
+        self._version = 0
+        self._cache: pd.DataFrame | None = None
+        self._cache_version = -1
+        self.stats = TableStats()
+
+    def __len__(self) -> int:
+        return self._rows
+
+    @property
+    def version(self) -> int:
+        """Changes with every append or revoke."""
+        return self._version
+
+    def append(self, rows: MessageRows) -> None:
+        """Append a batch; readers see all of it or none of it."""
+        k = len(rows)
+        if k == 0:
+            return
+        with self._write_lock:
+            # Convert outside the read lock: readers are held up only while the batch is published.
+            text = {name: text_array(getattr(rows, name)) for name in _TEXT}
+            times = np.asarray(rows.time, dtype=np.int64) * 1_000_000
+            with self._lock:
+                for name, array in text.items():
+                    self._text[name].extend_arrow(array)
+                for name in _INTERNED:
+                    self._interned[name].extend(getattr(rows, name))
+                self._numeric["time"].extend(times)
+                for name in ("is_group", "is_self", "msg_type", "app_type", "revoked"):
+                    self._numeric[name].extend(getattr(rows, name))
+                self._rows += k
+                self._version += 1
+                self.stats.rows_encoded += k
+
+    def append_arrow(self, table: pa.Table) -> None:
+        """Append rows read back from a cache file (columns as :meth:`frame` writes them, no ``revoked``)."""
+        k = table.num_rows
+        if k == 0:
+            return
+        table = table.combine_chunks()
+        with self._write_lock:
+            text = {name: table.column(name).chunk(0).cast(pa.large_string()) for name in _TEXT}
+            times = table.column("time").chunk(0).cast(pa.timestamp("us", "UTC")).cast(pa.int64()).to_numpy()
+            with self._lock:
+                for name, array in text.items():
+                    self._text[name].extend_arrow(array)
+                for name in _INTERNED:
+                    self._interned[name].extend_dictionary(table.column(name).chunk(0))
+                self._numeric["time"].extend(times)
+                for name in ("is_group", "is_self", "msg_type", "app_type"):
+                    self._numeric[name].extend(table.column(name).chunk(0).to_numpy(zero_copy_only=False))
+                self._numeric["revoked"].extend(np.zeros(k, dtype=np.bool_))
+                self._rows += k
+                self._version += 1
+                self.stats.rows_encoded += k
+
+    def mark_revoked(self, msg_ids: Iterable[str]) -> int:
+        """Mark earlier messages as revoked; returns how many were found. Old snapshots keep False."""
+        wanted = list(msg_ids)
+        if not wanted:
+            return 0
+        with self._write_lock:
+            positions = self._text["msg_id"].positions(wanted)
+            if not positions:
+                return 0
+            with self._lock:
+                self._numeric["revoked"].set(np.fromiter(positions.values(), dtype=np.int64), True)
+                self._version += 1
+        return len(positions)
+
+    def frame(self) -> pd.DataFrame:
+        """A snapshot of all messages (see :attr:`Tables.messages` for the columns)."""
+        with self._lock:
+            if self._cache is None or self._cache_version != self._version:
+                self._cache = self._build()
+                self._cache_version = self._version
+                self.stats.frames_built += 1
+            else:
+                self.stats.cache_hits += 1
+            cached = self._cache
+        return cached.copy(deep=False)
+
+    def _build(self) -> pd.DataFrame:
+        data: dict[str, Any] = {}
+        for name in MESSAGE_COLUMNS:
+            if name in self._text:
+                data[name] = self._text[name].pandas()
+            elif name in self._interned:
+                data[name] = self._interned[name].pandas()
+            elif name == "time":
+                view = self._numeric["time"].view().view("M8[us]")
+                data[name] = pd.array(view, copy=False).view(TIME_DTYPE)
+            else:
+                data[name] = self._numeric[name].view()
+        frame = pd.DataFrame(data, index=pd.RangeIndex(self._rows), copy=False)
+        return share_safely(frame)
+
+
+def _bool_array(values: Sequence[bool]) -> np.ndarray[Any, Any]:
+    return np.fromiter(values, dtype=np.bool_, count=len(values))
+
+
+def contacts_frame(rows: Sequence[ContactRow]) -> pd.DataFrame:
+    """The ``contacts`` frame of some contact rows (columns: see :attr:`Tables.contacts`)."""
+    flags = np.fromiter((r.contact_flag for r in rows), dtype=np.int64, count=len(rows))
+    return pd.DataFrame(
+        {
+            "key": pd.array([r.key for r in rows], dtype=STR_DTYPE),
+            "user_name": pd.array([r.user_name for r in rows], dtype=STR_DTYPE),
+            "kind": pd.Categorical([r.kind for r in rows], dtype=_KIND_DTYPE),
+            "nickname": pd.array([r.nickname for r in rows], dtype=STR_DTYPE),
+            "remark": pd.array([r.remark for r in rows], dtype=STR_DTYPE),
+            "display_name": pd.array([r.display_name for r in rows], dtype=STR_DTYPE),
+            "alias": pd.array([r.alias for r in rows], dtype=STR_DTYPE),
+            "sex": np.fromiter((r.sex for r in rows), dtype=np.int8, count=len(rows)),
+            "province": pd.array([r.province for r in rows], dtype=STR_DTYPE),
+            "city": pd.array([r.city for r in rows], dtype=STR_DTYPE),
+            "signature": pd.array([r.signature for r in rows], dtype=STR_DTYPE),
+            "member_count": pd.array([r.member_count for r in rows], dtype="Int64"),
+            "is_starred": _bool_array([r.is_starred for r in rows]),
+            "is_pinned": (flags & _FLAG_PINNED) != 0,
+            "is_muted": (flags & _FLAG_MUTE) != 0,
+            "head_img_url": pd.array([r.head_img_url for r in rows], dtype=STR_DTYPE),
+            "contact_flag": flags,
+            "verify_flag": np.fromiter((r.verify_flag for r in rows), dtype=np.int64, count=len(rows)),
+        },
+        copy=False,
+    )
+
+
+def members_frame(rows: Sequence[MemberRow]) -> pd.DataFrame:
+    """The ``members`` frame of some member rows (columns: see :attr:`Tables.members`)."""
+    return pd.DataFrame(
+        {
+            "room_key": pd.array([r.room_key for r in rows], dtype=STR_DTYPE),
+            "room_user_name": pd.array([r.room_user_name for r in rows], dtype=STR_DTYPE),
+            "user_name": pd.array([r.user_name for r in rows], dtype=STR_DTYPE),
+            "nickname": pd.array([r.nickname for r in rows], dtype=STR_DTYPE),
+            "display_name": pd.array([r.display_name for r in rows], dtype=STR_DTYPE),
+            "key": pd.array([r.key for r in rows], dtype=STR_DTYPE),
+        },
+        copy=False,
+    )
+
+
+class _CachedFrame:
+    """A frame rebuilt from scratch on the first read after a change (for small, mutable tables)."""
+
+    def __init__(self, lock: threading.Lock, build: Callable[[], pd.DataFrame]) -> None:
+        self._lock = lock
+        self._build = build
+        self._version = 0
+        self._cache: pd.DataFrame | None = None
+        self._cache_version = -1
+        self._derived: dict[str, tuple[int, pd.DataFrame]] = {}
+        self.stats = TableStats()
+
+    def changed(self) -> None:
+        """Call with the lock held after changing the source."""
+        self._version += 1
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def frame(self, derive: tuple[str, Callable[[pd.DataFrame], pd.DataFrame]] | None = None) -> pd.DataFrame:
+        with self._lock:
+            if self._cache is None or self._cache_version != self._version:
+                self._cache = self._build()
+                self._cache_version = self._version
+                self.stats.frames_built += 1
+            else:
+                self.stats.cache_hits += 1
+            out = self._cache
+            if derive is not None:
+                name, fn = derive
+                hit = self._derived.get(name)
+                if hit is None or hit[0] != self._version:
+                    hit = (self._version, fn(out).reset_index(drop=True))
+                    self._derived[name] = hit
+                out = hit[1]
+        return out.copy(deep=False)
+
+
+class Tables:
+    """The in-memory tables of one account. Properties are snapshots; methods are for the one writer.
+
+    Example:
+        >>> from wxnb.store.rows import ContactRow
+        >>> t = Tables()
+        >>> t.upsert_contacts([ContactRow("p:0123456789ab", "@a1", "friend", nickname="Ann")])
+        >>> t.friends.display_name.tolist()
+        ['Ann']
+    """
+
+    def __init__(self, seal_rows: int = 65_536) -> None:
+        self._messages = MessageTable(seal_rows)
+        self._lock = threading.Lock()
+        self._contacts: dict[str, ContactRow] = {}
+        self._rooms: dict[str, dict[str, MemberRow]] = {}  # room_key -> member key -> row
+        self._contacts_frame = _CachedFrame(self._lock, lambda: contacts_frame(list(self._contacts.values())))
+        self._members_frame = _CachedFrame(
+            self._lock, lambda: members_frame([m for room in self._rooms.values() for m in room.values()])
+        )
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    @property
+    def messages(self) -> pd.DataFrame:
+        """Every message, oldest first (one row per MsgId). A snapshot: later messages never change it.
+
+        Columns:
+
+        - ``msg_id`` (str): the server's MsgId, unique.
+        - ``time`` (datetime64[us, UTC]): when the server stamped it (CreateTime).
+        - ``chat`` (category): the conversation's UserName in the login it arrived in (the other
+          person, the room, or the MP; for one's own messages the recipient).
+        - ``chat_key`` (category): the conversation's stable key (see :mod:`wxnb.store.keys`);
+          NaN if the chat was unknown when the message arrived.
+        - ``chat_name`` (category): the conversation's display name when the message arrived
+          (remark, else nickname or room topic); NaN if unknown.
+        - ``sender`` (category): UserName of who wrote it (oneself for own messages; the member for
+          room messages).
+        - ``sender_name`` (category): the sender's name when it arrived (remark, else in-room name,
+          else nickname); NaN if unknown.
+        - ``is_group`` (bool): sent in a room.
+        - ``is_self`` (bool): sent by this account (from any device).
+        - ``type`` (category): one of ``wxnb.protocol.records.CATEGORIES`` (text, image, voice, video,
+          sticker, link, file, location, card, system, revoke, ...).
+        - ``msg_type`` (int32): the protocol MsgType (1 text, 3 image, 49 app, 10002 revoke, ...).
+        - ``app_type`` (int32): AppMsgType for MsgType 49 (5 link, 6 file, ...), else 0.
+        - ``text`` (str): clean Unicode text (entities, emoji spans, ``<br/>`` and the room sender
+          prefix decoded away).
+        - ``url`` (str): the link of link messages, else "".
+        - ``file_name`` (str): the file name of files and media, else "".
+        - ``raw_content`` (str): Content exactly as the server sent it.
+        - ``revoked`` (bool): the sender withdrew it later (a ``revoke`` row names it).
+        """
+        return self._messages.frame()
+
+    @property
+    def contacts(self) -> pd.DataFrame:
+        """Everyone known: friends, rooms, official accounts, special accounts, others. A snapshot.
+
+        Columns:
+
+        - ``key`` (str): stable key, the same across logins (see :mod:`wxnb.store.keys`).
+        - ``user_name`` (str): this login's UserName (``@...``, ``@@...`` for rooms); NaN for a contact
+          restored from the archive and not seen in this login yet.
+        - ``kind`` (category): friend, room, mp (official account), special (filehelper, ...), other.
+        - ``nickname`` (str): their own name (a room's topic).
+        - ``remark`` (str): the name this account gave them, "" if none.
+        - ``display_name`` (str): remark if set, else nickname.
+        - ``alias`` (str): their WeChat ID if the server shows it, else "".
+        - ``sex`` (int8): 0 unknown, 1 male, 2 female.
+        - ``province``, ``city``, ``signature`` (str): profile fields, "" if unset.
+        - ``member_count`` (Int64): members of a room; <NA> for non-rooms.
+        - ``is_starred``, ``is_pinned``, ``is_muted`` (bool): star, pin to top, mute notifications.
+        - ``head_img_url`` (str): the avatar path on the server (needs this login's session).
+        - ``contact_flag``, ``verify_flag`` (int64): the raw flags (ContactFlag, VerifyFlag).
+        """
+        return self._contacts_frame.frame()
+
+    @property
+    def friends(self) -> pd.DataFrame:
+        """The rows of :attr:`contacts` with kind "friend" (same columns)."""
+        return self._contacts_frame.frame(("friend", _kind_filter("friend")))
+
+    @property
+    def rooms(self) -> pd.DataFrame:
+        """The rows of :attr:`contacts` with kind "room" (same columns; ``member_count`` set)."""
+        return self._contacts_frame.frame(("room", _kind_filter("room")))
+
+    @property
+    def mps(self) -> pd.DataFrame:
+        """The rows of :attr:`contacts` with kind "mp": official accounts (same columns)."""
+        return self._contacts_frame.frame(("mp", _kind_filter("mp")))
+
+    @property
+    def members(self) -> pd.DataFrame:
+        """Who is in which room, one row per (room, member). A snapshot.
+
+        Columns:
+
+        - ``room_key`` (str): the room's stable key (joins ``contacts.key``).
+        - ``room_user_name`` (str): the room's UserName in this login; NaN if not seen in this login.
+        - ``user_name`` (str): the member's UserName in this login; NaN if not seen in this login.
+        - ``nickname`` (str): the member's own name.
+        - ``display_name`` (str): the member's name inside this room, "" if unset.
+        - ``key`` (str): the member's stable key (equal to ``contacts.key`` for members who are contacts).
+        """
+        return self._members_frame.frame()
+
+    def contact(self, key: str) -> ContactRow | None:
+        """The current row of one contact, by key."""
+        with self._lock:
+            return self._contacts.get(key)
+
+    def room_members(self, room_key: str) -> list[MemberRow]:
+        """The current members of one room, by room key."""
+        with self._lock:
+            return list(self._rooms.get(room_key, {}).values())
+
+    @property
+    def stats(self) -> dict[str, TableStats]:
+        """Cost counters per table (see :class:`TableStats`)."""
+        return {
+            "messages": self._messages.stats,
+            "contacts": self._contacts_frame.stats,
+            "members": self._members_frame.stats,
+        }
+
+    @property
+    def message_count(self) -> int:
+        return len(self._messages)
+
+    # -- writing (one writer) -------------------------------------------------------------------------
+
+    def append_messages(self, rows: MessageRows) -> None:
+        """Append messages (already de-duplicated by the caller)."""
+        self._messages.append(rows)
+
+    def append_messages_arrow(self, table: pa.Table) -> None:
+        """Append messages read back from a cache file (see :mod:`wxnb.store.cache`)."""
+        self._messages.append_arrow(table)
+
+    def messages_arrow(self, start: int, stop: int) -> pa.Table:
+        """Rows ``start:stop`` of the messages as an Arrow table, without ``revoked`` (for the cache)."""
+        frame = self._messages.frame().iloc[start:stop].drop(columns="revoked")
+        return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+
+    def mark_revoked(self, msg_ids: Iterable[str]) -> int:
+        """Mark messages revoked; returns how many were found."""
+        return self._messages.mark_revoked(msg_ids)
+
+    def upsert_contacts(self, rows: Iterable[ContactRow]) -> None:
+        """Add or replace contacts by key."""
+        with self._lock:
+            for row in rows:
+                self._contacts[row.key] = row
+            self._contacts_frame.changed()
+
+    def remove_contacts(self, keys: Iterable[str]) -> None:
+        """Remove contacts (and, for rooms, their member lists) by key."""
+        with self._lock:
+            for key in keys:
+                self._contacts.pop(key, None)
+                if self._rooms.pop(key, None) is not None:
+                    self._members_frame.changed()
+            self._contacts_frame.changed()
+
+    def set_room_members(self, room_key: str, rows: Iterable[MemberRow]) -> None:
+        """Replace the member list of one room (members not listed have left)."""
+        room = {row.key: row for row in rows}
+        with self._lock:
+            self._rooms[room_key] = room
+            self._members_frame.changed()
+
+    def forget_user_names(self) -> None:
+        """A new login: every UserName of the last one is void (keys stay)."""
+        with self._lock:
+            self._contacts = {k: replace(r, user_name=None) for k, r in self._contacts.items()}
+            self._rooms = {
+                rk: {k: replace(m, room_user_name=None, user_name=None) for k, m in room.items()}
+                for rk, room in self._rooms.items()
+            }
+            self._contacts_frame.changed()
+            self._members_frame.changed()
+
+
+def _kind_filter(kind: str) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    def select(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["kind"] == kind]
+
+    return select

@@ -48,6 +48,8 @@ function build() {
   avatar.alt = "Avatar of the account that scanned";
   const spinner = make("div", "wxnb-login__spinner", media);
   spinner.setAttribute("aria-hidden", "true");
+  const mark = make("div", "wxnb-login__mark", media);
+  mark.setAttribute("aria-hidden", "true");
   const body = make("div", "wxnb-login__body", card);
   const title = make("div", "wxnb-login__title", body);
   const countdown = make("div", "wxnb-login__countdown", body);
@@ -67,7 +69,7 @@ function build() {
   const statusSync = make("span", "wxnb-login__sync", status);
   const statusState = make("span", "wxnb-login__state", status);
   return {
-    root, card, qrFrame, qr, avatar, spinner, title, countdown, message, hint, button,
+    root, card, media, qrFrame, qr, avatar, spinner, mark, title, countdown, message, hint, button,
     status, statusAvatar, statusName, statusCounts, statusSync, statusState,
   };
 }
@@ -99,7 +101,9 @@ function render({ model, el }) {
     setImage(ui.qr, view.qr);
     ui.qrFrame.hidden = view.qr === "";
     setImage(ui.avatar, view.avatar);
-    ui.spinner.hidden = !(view.tone === "busy" && view.avatar === "" && view.qr === "");
+    ui.spinner.hidden = !(view.spinner && view.avatar === "" && view.qr === "");
+    setText(ui.mark, view.mark);
+    ui.media.hidden = ui.qrFrame.hidden && ui.avatar.hidden && ui.spinner.hidden && ui.mark.hidden;
     setText(ui.title, view.title);
     setText(ui.countdown, view.countdown);
     setText(ui.message, view.message);
@@ -111,7 +115,7 @@ function render({ model, el }) {
       setImage(ui.statusAvatar, view.status.avatar);
       setText(ui.statusName, view.status.nickname);
       setText(ui.statusCounts, view.status.counts);
-      setText(ui.statusSync, view.status.state === "online" ? view.status.sync : "");
+      setText(ui.statusSync, view.status.sync);
       setText(ui.statusState, view.status.stateLabel);
     }
   };

@@ -17,6 +17,13 @@ test("every phase has a title and the button only where a new code helps", () =>
   assert.deepEqual(withButton, ["waiting", "expired", "failed"]);
 });
 
+test("busy phases spin, refusals and failures get a mark", () => {
+  const spinning = PHASES.filter((phase) => describe({ phase }, NOW).spinner);
+  assert.deepEqual(spinning, ["starting", "confirming", "expired"]);
+  const marked = PHASES.filter((phase) => describe({ phase }, NOW).mark === "!");
+  assert.deepEqual(marked, ["blocked", "failed"]);
+});
+
 test("unknown phase is drawn as starting, not as an error", () => {
   assert.equal(describe({ phase: "bogus" }, NOW).phase, "starting");
   assert.equal(describe({}, NOW).phase, "starting");

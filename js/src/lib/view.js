@@ -135,6 +135,9 @@ export function describe(m, kernelNow) {
     qr,
     avatar: phase === "scanned" || phase === "confirming" ? safeImageUrl(m.avatar) : "",
     showButton: NEW_CODE_PHASES.has(phase),
+    // A busy phase with no picture gets a spinner; a refusal or failure gets a "!" mark.
+    spinner: tone === "busy",
+    mark: phase === "blocked" || phase === "failed" ? "!" : "",
     status,
   };
 }

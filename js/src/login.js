@@ -37,8 +37,8 @@ function setImage(img, url) {
 
 function build() {
   const root = make("div", "wxnb-login");
-  root.setAttribute("role", "status");
-  root.setAttribute("aria-live", "polite");
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", "WeChat login");
   const card = make("div", "wxnb-login__card", root);
   const media = make("div", "wxnb-login__media", card);
   const qrFrame = make("div", "wxnb-login__qr-frame", media);
@@ -54,6 +54,8 @@ function build() {
   const title = make("div", "wxnb-login__title", body);
   const countdown = make("div", "wxnb-login__countdown", body);
   const message = make("div", "wxnb-login__message", body);
+  // Screen readers hear what changes the situation, not the countdown ticking every second.
+  for (const node of [title, message]) node.setAttribute("aria-live", "polite");
   const hint = make("div", "wxnb-login__hint", body);
   const button = /** @type {HTMLButtonElement} */ (make("button", "wxnb-login__new-code", body));
   button.type = "button";
@@ -68,6 +70,7 @@ function build() {
   const statusCounts = make("span", "wxnb-login__counts", status);
   const statusSync = make("span", "wxnb-login__sync", status);
   const statusState = make("span", "wxnb-login__state", status);
+  statusState.setAttribute("aria-live", "polite");
   return {
     root, card, media, qrFrame, qr, avatar, spinner, mark, title, countdown, message, hint, button,
     status, statusAvatar, statusName, statusCounts, statusSync, statusState,

@@ -41,8 +41,8 @@ STATUS_STATES: Final[tuple[StatusState, ...]] = get_args(StatusState)
 _PLAIN_PHASES: Final = ("starting", "confirming", "expired")
 
 DEFAULT_BLOCKED_HINT: Final = (
-    "This account may not use web login. Log in with WeChat for Windows or macOS, "
-    "or try again in desktop mode if your wxnb version offers it."
+    "WeChat does not let this account log in on the web. Use WeChat for Windows or macOS "
+    "instead; a new QR code will not help."
 )
 
 

@@ -1,1 +1,24 @@
-"""anywidget views: login, status, chat."""
+"""anywidget views: login, status, chat.
+
+The widget classes load lazily, so the pure helpers (:mod:`~wxnb.widgets.coalesce`,
+:mod:`~wxnb.widgets.images`) import without anywidget or a built front end.
+
+>>> from wxnb.widgets import LoginWidget, StatusView
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wxnb.widgets.login import LoginWidget, StatusView
+
+__all__ = ["LoginWidget", "StatusView"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from wxnb.widgets import login
+
+        return getattr(login, name)
+    raise AttributeError(f"module 'wxnb.widgets' has no attribute {name!r}")

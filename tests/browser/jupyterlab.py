@@ -1,0 +1,291 @@
+"""Run a real JupyterLab for end-to-end tests, and drive a notebook in it with Playwright.
+
+What an end-to-end test needs (all installed by ``bash scripts/setup``): the ``test`` extra
+(jupyterlab, ipykernel, playwright), Debian's ``/usr/bin/chromium``, and this checkout's built
+front end. The server listens on 127.0.0.1 on a free port with a random token; its kernels run
+this interpreter with the checkout first on ``PYTHONPATH``, so ``import wxnb`` is the code under
+test. Nothing is written outside the given directories.
+
+>>> with running_jupyterlab(tmp_path) as lab:                     # doctest: +SKIP
+...     write_notebook(tmp_path / "t.ipynb", ["from wxnb.widgets import LoginWidget", "LoginWidget()"])
+...     page.goto(lab.url("lab/tree/t.ipynb"))
+...     run_all_cells(page)
+...     page.wait_for_selector(".wxnb-login")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.browser.waits import Deadline, wait_for_js
+from tests.frontend import ROOT
+
+#: Starting the server (Python imports, extension discovery) on a busy 2-core machine.
+SERVER_START = Deadline("jupyterlab start", 90_000)
+#: Opening a notebook in the lab UI and its kernel becoming idle.
+NOTEBOOK_OPEN = Deadline("notebook open", 60_000)
+#: Running all cells and their widget outputs rendering.
+CELLS_RUN = Deadline("cells run", 60_000)
+
+#: The notebook on show (other open notebooks stay in the DOM, hidden).
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+DARK_THEME = "JupyterLab Dark"
+LIGHT_THEME = "JupyterLab Light"
+
+
+class JupyterLabError(RuntimeError):
+    """The server did not start; the message carries its log."""
+
+
+@dataclass(frozen=True)
+class JupyterLab:
+    """A running server: ``lab.url("lab/tree/x.ipynb")`` is a page URL that carries the token."""
+
+    base: str
+    token: str
+    root_dir: Path
+    log: Path
+
+    def url(self, path: str = "lab") -> str:
+        sep = "&" if "?" in path else "?"
+        return f"{self.base}/{path.lstrip('/')}{sep}token={self.token}"
+
+    def api(self, path: str) -> Any:
+        """GET a JSON endpoint of the server's REST API (authenticated with the token)."""
+        request = urllib.request.Request(
+            f"{self.base}/api/{path.lstrip('/')}", headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            return json.loads(reply.read())
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _write_settings(settings_dir: Path, theme: str) -> None:
+    folder = settings_dir / "@jupyterlab" / "apputils-extension"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "themes.jupyterlab-settings").write_text(json.dumps({"theme": theme}))
+    # No "get notified about Jupyter news?" toast covering the page, and no fetching news at all.
+    (folder / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
+
+
+def _wait_until_ready(base: str, token: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START.ms / 1000
+    request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise JupyterLabError(f"jupyter lab exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(request, timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass  # not listening yet: poll again until the named deadline
+        # Polling an external process: a short pause between probes, bounded by the deadline above.
+        time.sleep(0.2)
+    raise JupyterLabError(
+        f"deadline {SERVER_START.name!r} ({SERVER_START.ms} ms) passed:\n{log.read_text()[-4000:]}"
+    )
+
+
+@contextmanager
+def running_jupyterlab(
+    root_dir: Path, *, theme: str = LIGHT_THEME, env: dict[str, str] | None = None
+) -> Iterator[JupyterLab]:
+    """Start ``jupyter lab`` on 127.0.0.1 (free port, random token) serving ``root_dir``; stop it after.
+
+    Args:
+        root_dir: the notebook directory (also the kernels' working directory).
+        theme: "JupyterLab Light" or "JupyterLab Dark" (written to a private settings dir).
+        env: extra environment for the server and its kernels.
+
+    Raises:
+        JupyterLabError: the server exited or did not answer /api/status before the deadline.
+    """
+    state = root_dir / ".jupyter-state"
+    settings = state / "user-settings"
+    _write_settings(settings, theme)
+    token = secrets.token_hex(16)
+    port = free_port()
+    log = state / "server.log"
+    child_env = {
+        **os.environ,
+        # The kernels import this checkout's wxnb, not an installed copy.
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
+        "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(state / "config"),
+        **(env or {}),
+    }
+    command: Sequence[str] = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}",
+        "--ServerApp.open_browser=False",
+        "--LabApp.news_url=",
+        # No update checks or announcements: the network reaches only package registries here.
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.extension_manager=readonly",
+        "--ServerApp.terminals_enabled=False",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command = [*command, "--allow-root"]  # CI and these machines run as root
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            command, cwd=root_dir, env=child_env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_ready(base, token, process, log)
+        yield JupyterLab(base=base, token=token, root_dir=root_dir, log=log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+def write_notebook(path: Path, cells: Sequence[str]) -> Path:
+    """Write a minimal nbformat-4 notebook of code cells (python3 kernel) to ``path``."""
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"cell-{i}",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": source,
+            }
+            for i, source in enumerate(cells)
+        ],
+    }
+    path.write_text(json.dumps(notebook, indent=1))
+    return path
+
+
+def _notebook_kernel(lab: JupyterLab, name: str) -> dict[str, Any] | None:
+    """The server's record of the kernel behind notebook ``name``, or None if it has none yet."""
+    for session in lab.api("sessions"):
+        if session.get("path") == name and session.get("kernel"):
+            kernel: dict[str, Any] = session["kernel"]
+            return kernel
+    return None
+
+
+def wait_for_kernel_connected(lab: JupyterLab, name: str, deadline: Deadline) -> None:
+    """Wait until the server says the kernel of notebook ``name`` is idle with a page connected.
+
+    The page's indicator can say "idle" before the kernel's channels are open, and a cell run
+    then can be lost, so the server's own view is checked too.
+    """
+    end = time.monotonic() + deadline.ms / 1000
+    last: object = None
+    while time.monotonic() < end:
+        try:
+            last = kernel = _notebook_kernel(lab, name)
+        except urllib.error.HTTPError as exc:
+            # While a kernel is starting, the listing can fail with a 500; ask again.
+            last, kernel = f"{exc}; server log tail:\n{lab.log.read_text()[-3000:]}", None
+        if kernel and kernel.get("execution_state") == "idle" and kernel.get("connections", 0) >= 1:
+            return
+        time.sleep(0.2)  # polling the server's REST API, bounded by the named deadline
+    raise AssertionError(f"deadline {deadline.name!r} ({deadline.ms} ms) passed; last answer: {last}")
+
+
+def open_notebook(page: Any, lab: JupyterLab, name: str) -> None:
+    """Open ``name`` (relative to the root dir) alone in a fresh workspace; wait for its kernel.
+
+    ``?reset`` drops the workspace a previous page left, so no other notebook is open.
+    """
+    page.goto(lab.url(f"lab/tree/{name}?reset"), timeout=NOTEBOOK_OPEN.ms)
+    wait_for_js(
+        page, f"() => !!document.querySelector('{PANEL} .jp-Notebook .jp-Cell')", deadline=NOTEBOOK_OPEN
+    )
+    wait_for_kernel_connected(lab, name, NOTEBOOK_OPEN)
+    wait_for_kernel_idle(page, NOTEBOOK_OPEN)
+
+
+def wait_for_kernel_idle(page: Any, deadline: Deadline) -> None:
+    """Wait until the page shows an idle kernel: the toolbar indicator and the status bar agree.
+
+    (The status bar says "Initializing" until the page's kernel connection is up.)
+    """
+    wait_for_js(
+        page,
+        f"() => document.querySelector('{PANEL} .jp-Notebook-ExecutionIndicator')"
+        "?.getAttribute('data-status') === 'idle'"
+        " && [...document.querySelectorAll('.jp-StatusBar-TextItem')]"
+        r".some(n => /\| Idle$/.test(n.textContent))",
+        deadline=deadline,
+    )
+
+
+def _prompts(index: int | None = None) -> str:
+    cells = f"[...document.querySelectorAll('{PANEL} .jp-Cell .jp-InputPrompt')]"
+    return cells if index is None else f"({cells}[{index}]?.textContent ?? '')"
+
+
+def run_all_cells(page: Any) -> None:
+    """Run every cell through the Run menu, as a person would; wait until each has a count."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    wait_for_js(
+        page,
+        f"() => {{ const p = {_prompts()};"
+        r" return p.length > 0 && p.every(n => /\[\d+\]/.test(n.textContent)); }",
+        deadline=CELLS_RUN,
+    )
+    wait_for_kernel_idle(page, CELLS_RUN)
+
+
+def run_cell(page: Any, index: int) -> None:
+    """Run one cell (0-based) with Shift+Enter; wait for its new execution count and an idle kernel."""
+    prompt = page.locator(f"{PANEL} .jp-Cell").nth(index).locator(".jp-InputPrompt")
+    before = prompt.text_content()
+    prompt.click()
+    page.keyboard.press("Shift+Enter")
+    wait_for_js(
+        page,
+        f"(before) => {{ const t = {_prompts(index)}; return /\\[\\d+\\]/.test(t) && t !== before; }}",
+        before,
+        deadline=CELLS_RUN,
+    )
+    wait_for_kernel_idle(page, CELLS_RUN)

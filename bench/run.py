@@ -20,7 +20,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--short", action="store_true", help="quick mode for CI")
     parser.add_argument("only", nargs="*", help="names of benchmarks to run (bench_<name>.py)")
     args = parser.parse_args()

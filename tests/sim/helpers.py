@@ -185,6 +185,24 @@ class WebClient:
             if not reply["ContinueFlag"]:
                 return messages
 
+    def drain_contacts(self) -> dict[str, dict[str, Any]]:
+        """webwxsync until ContinueFlag is 0; the ModContactList objects by UserName (newest wins)."""
+        changed: dict[str, dict[str, Any]] = {}
+        while True:
+            reply = self.sync()
+            changed.update({c["UserName"]: c for c in reply["ModContactList"]})
+            if not reply["ContinueFlag"]:
+                return changed
+
+    def drain_deleted(self) -> list[str]:
+        """webwxsync until ContinueFlag is 0; the UserNames of DelContactList."""
+        deleted: list[str] = []
+        while True:
+            reply = self.sync()
+            deleted += [c["UserName"] for c in reply["DelContactList"]]
+            if not reply["ContinueFlag"]:
+                return deleted
+
     def send_text(self, to: str, text: str, client_id: str | None = None) -> dict[str, Any]:
         cid = client_id or client_msg_id()
         msg = {"Type": 1, "Content": text, "FromUserName": self.user_name, "ToUserName": to, "LocalID": cid}

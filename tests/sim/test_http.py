@@ -82,9 +82,8 @@ def test_keep_alive_and_pipelining_in_order(server: HttpServer) -> None:
 def test_chunked_and_expect_continue(server: HttpServer) -> None:
     with connect(server) as sock:
         buffer = bytearray()
-        sock.sendall(
-            b"POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"
-        )
+        chunks = b"3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n"
+        sock.sendall(b"POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks)
         assert read_response(sock, buffer)[2] == b"POST /c []|abcde|"
         sock.sendall(b"POST /d HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
         assert sock.recv(100) == b"HTTP/1.1 100 Continue\r\n\r\n"

@@ -74,6 +74,12 @@ def test_main_entry_point_parses_like_the_console_script() -> None:
     from wxnb.cli import build_parser
 
     args = build_parser().parse_args(["sim", "--port", "8123", "--scenario", "tiny", "--traffic", "2"])
-    assert (args.command, args.port, args.scenario, args.traffic, args.hold) == ("sim", 8123, "tiny", 2.0, 25.0)
+    assert (args.command, args.port, args.scenario, args.traffic, args.hold) == (
+        "sim",
+        8123,
+        "tiny",
+        2.0,
+        25.0,
+    )
     with pytest.raises(SystemExit):
         build_parser().parse_args(["sim", "--scenario", "huge"])

@@ -302,7 +302,10 @@ class World:
         ``"friend:3"``/``"room:2"``, a wxid, or a UserName of the current login.
 
         Example:
-            >>> w = World.__new__(World)  # doctest: +SKIP
+            >>> from wxnb.sim.spec import AccountSpec, PersonSpec, WorldSpec
+            >>> w = World.from_spec(WorldSpec(AccountSpec(0), [PersonSpec(0, "wxid_me", "Me")]))
+            >>> w.chat_ref("filehelper"), w.chat_ref("friend:0")
+            (('person', 1), ('person', 0))
         """
         with self.lock:
             if isinstance(chat, str) and ":" in chat and not chat.startswith("@"):

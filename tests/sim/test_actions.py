@@ -147,6 +147,11 @@ def test_room_topic_add_delete_invite_and_quit(sim: Simulator, client: WebClient
     assert added["BaseResponse"]["Ret"] == 0 and added["MemberCount"] == 5
     assert [m["UserName"] for m in added["MemberList"]] == [ming2]
     assert MING2 in sim.world.members(SAVED_ROOM)
+    again = f"{ming2},{contacts['Annie ✨']}"  # both are members already: nobody joins
+    repeat = client.post(
+        "webwxupdatechatroom", {"ChatRoomName": room, "AddMemberList": again}, fun="addmember"
+    )
+    assert repeat["BaseResponse"]["Ret"] == 0 and repeat["MemberList"] == [] and repeat["MemberCount"] == 5
     assert len(client.sync()["ModContactList"][0]["MemberList"]) == 5
     removed = client.post(
         "webwxupdatechatroom", {"ChatRoomName": room, "DelMemberList": ming2}, fun="delmember"

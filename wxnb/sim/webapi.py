@@ -642,11 +642,14 @@ class WebApi:
                 return skeleton("webwxupdatechatroom", _UNKNOWN, "only the room owner removes members")
             if not self.allow("updatechatroom"):
                 return skeleton("webwxupdatechatroom", _RATE_LIMITED)
+            before = set(room.member_set)
             if fun == "delmember":
                 world.remove_members(rid, pids, by=world.account)
+                listed = []
             else:
                 world.add_members(rid, pids, by=world.account)  # invitees accept at once
-            listed = [member_json(world, session, rid, p) for p in pids if p in room.member_set]
+                # the reply lists who joined now (not those who were members already)
+                listed = [member_json(world, session, rid, p) for p in dict.fromkeys(pids) if p not in before]
             return {**ok, "MemberCount": len(room.members), "MemberList": listed}
 
     def _room_members(self, session: Session, rid: int, names: object) -> list[int] | None:

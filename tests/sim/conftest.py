@@ -76,8 +76,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def sim(mini_spec: WorldSpec, clock: Clock) -> Iterator[Simulator]:
-    """A running simulator of the mini world with short long polls (1 s)."""
-    with Simulator(mini_spec, hold=1.0, clock=clock, seed=3) as simulator:
+    """A running simulator of the mini world with short long polls (0.3 s)."""
+    with Simulator(mini_spec, hold=0.3, clock=clock, seed=3) as simulator:
         yield simulator
         assert simulator.errors == [], f"internal errors in the simulator: {simulator.errors!r}"
 

@@ -53,7 +53,7 @@ def test_qrcode_is_a_jpeg_of_the_l_url(sim: Simulator) -> None:
 def test_login_poll_408_then_201_with_avatar_then_200(sim: Simulator) -> None:
     web = WebClient(sim.base_url)
     uuid = web.jslogin()
-    assert web.poll(uuid) == "window.code=408;"  # held for `hold` (1 s), nothing happened
+    assert web.poll(uuid) == "window.code=408;"  # held for `hold`, nothing happened
     sim.phone.scan(uuid)
     text = web.poll(uuid)
     match = re.fullmatch(

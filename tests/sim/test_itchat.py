@@ -12,12 +12,12 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import itchat  # in the test extra: a missing install must fail here, not skip the proof
 import pytest
 
 from tests.sim.conftest import ANN, BIG_ROOM, STRANGERS, make_spec
 from wxnb.sim.simulator import Simulator
 
-itchat = pytest.importorskip("itchat")
 pytestmark = pytest.mark.filterwarnings("ignore:setDaemon:DeprecationWarning")
 
 

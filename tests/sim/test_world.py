@@ -130,3 +130,15 @@ def test_chat_references() -> None:
     for bad in ("room:9", ("planet", 1), ("friend", "1"), "wxid_nobody", 5):
         with pytest.raises(WorldError):
             world.chat_ref(bad)
+
+
+def test_user_name_of_a_chat_in_the_current_login() -> None:
+    world = World.from_spec(make_spec())
+    with pytest.raises(WorldError, match="nobody is logged in"):
+        world.user_name(("friend", ANN))
+    login = world.new_login()
+    world.confirm(login.uuid)
+    session = world.start_session(login)
+    assert world.user_name(("friend", ANN)) == session.naming.person(ANN)
+    assert world.user_name(f"room:{BIG_ROOM}").startswith("@@")
+    assert world.user_name("filehelper") == "filehelper"

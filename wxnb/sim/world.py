@@ -286,6 +286,17 @@ class World:
     def ref_name(self, naming: Naming, ref: Ref) -> str:
         return self.person_name(naming, ref[1]) if ref[0] == "person" else naming.room(ref[1])
 
+    def user_name(self, chat: object) -> str:
+        """The UserName of a person or room (any :meth:`chat_ref` form) in the current login.
+
+        Lets tests compare what a client shows with the world, e.g. ``world.user_name("room:2")``.
+        Raises WorldError when nobody is logged in.
+        """
+        with self.lock:
+            if self.current is None:
+                raise WorldError("nobody is logged in: UserNames exist only within a login")
+            return self.ref_name(self.current.naming, self.chat_ref(chat))
+
     def stable_key(self, ref: Ref) -> str:
         """A key that does not change across logins (wxid, or the room's EncryChatRoomId)."""
         return self.persons[ref[1]].wxid if ref[0] == "person" else self.rooms[ref[1]].encry_id

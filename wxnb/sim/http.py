@@ -139,6 +139,9 @@ class _Connection(asyncio.Protocol):
         self.buf += data
         if not self.busy:
             self._serve()
+        elif len(self.buf) > self.server.max_body + MAX_HEAD and self.transport is not None:
+            # a client piling up pipelined data behind a long poll: do not buffer without bound
+            self.transport.abort()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True

@@ -291,13 +291,20 @@ class ProtocolServer:
         def check(final: bool) -> str | None:
             return self.api.login_status(uuid, host, final)
 
+        return self._long_poll(check)
+
+    def _long_poll(self, check: Callable[[bool], str | None]) -> Response | Awaitable[Response]:
+        """Answer at once when ``check`` has an answer, else hold until it has one or the hold ends.
+
+        ``check(final)`` returns the reply text, or None to keep waiting; with ``final`` it must answer.
+        """
         first = check(False)
         if first is not None or self.waiters is None:
             return Response(200, (first or check(True) or "").encode(), JS)
+        waiters = self.waiters
 
         async def poll() -> Response:
-            assert self.waiters is not None
-            text = await self.waiters.wait(check, self.hold)
+            text = await waiters.wait(check, self.hold)
             return Response(200, text.encode(), JS)
 
         return poll()
@@ -354,16 +361,7 @@ class ProtocolServer:
                 return synccheck_reply(0, selector)
             return None
 
-        first = check(False)
-        if first is not None or self.waiters is None:
-            return Response(200, (first or check(True) or "").encode(), JS)
-
-        async def poll() -> Response:
-            assert self.waiters is not None
-            text = await self.waiters.wait(check, self.hold)
-            return Response(200, text.encode(), JS)
-
-        return poll()
+        return self._long_poll(check)
 
     def _sync(self, request: Request, rule: FaultRule | None) -> Response:
         got = self._session_json(request, "webwxsync")

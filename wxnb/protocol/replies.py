@@ -24,9 +24,9 @@ from typing import Any, Final, TypeVar
 import orjson
 
 from wxnb.protocol.contacts import decode_contact, decode_member, strip_skey
-from wxnb.protocol.errors import ProtocolError, SendFailed, error_for_ret
+from wxnb.protocol.errors import ProtocolError, SendFailed, error_for_ret, redact
 from wxnb.protocol.fields import SHAPE_ERRORS, as_int, as_str, wire_text
-from wxnb.protocol.messages import decode_messages
+from wxnb.protocol.messages import decode_message, decode_messages
 from wxnb.protocol.records import Contact, Member, Message
 from wxnb.protocol.synckey import SyncKey
 
@@ -38,6 +38,7 @@ __all__ = [
     "Profile",
     "RevokeReply",
     "SendReply",
+    "SkippedItem",
     "SyncReply",
     "UpdateRoomReply",
     "check_base_response",
@@ -270,12 +271,27 @@ def _profile(value: Any) -> Profile | None:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedItem:
+    """An item of a webwxsync reply that could not be decoded and was left out (``skip_bad_items``).
+
+    ``list_name`` is the list it was in (AddMsgList, ModContactList, ...), ``index`` its position,
+    ``error`` why it was refused (redacted), ``raw`` the item as compact JSON, to be kept aside.
+    """
+
+    list_name: str
+    index: int
+    error: str
+    raw: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class SyncReply:
     """webwxsync: what happened since the last sync key.
 
     ``continue_flag`` ≠ 0: call webwxsync again at once. ``sync_key`` goes into the next webwxsync body,
     ``sync_check_key`` into the next synccheck (it equals ``sync_key`` when the server sends none).
     ``deleted_contacts`` carry only ``user_name`` and ``contact_flag``. ``skey`` is "" when unchanged.
+    ``skipped``: items left out because they could not be decoded (only with ``skip_bad_items``).
     """
 
     messages: tuple[Message, ...]
@@ -287,10 +303,39 @@ class SyncReply:
     sync_key: SyncKey
     sync_check_key: SyncKey
     skey: str = field(default="", repr=False)
+    skipped: tuple[SkippedItem, ...] = ()
 
 
-def parse_sync(body: Body, me: str) -> SyncReply:
+def _raw_json(item: Any) -> str:
+    try:
+        return orjson.dumps(item).decode("utf-8")
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(item)
+
+
+def _each(
+    items: Any,
+    decode: Callable[[Any], _T],
+    name: str,
+    skipped: list[SkippedItem],
+) -> tuple[_T, ...]:
+    """Decode a list item by item; items that fail go to ``skipped`` instead of failing the reply."""
+    out: list[_T] = []
+    for index, item in enumerate(_list(items)):
+        try:
+            out.append(decode(item))
+        except (ProtocolError, *SHAPE_ERRORS) as exc:
+            error = exc.what if isinstance(exc, ProtocolError) else f"{type(exc).__name__}: {exc}"
+            skipped.append(SkippedItem(name, index, redact(error), _raw_json(item)))
+    return tuple(out)
+
+
+def parse_sync(body: Body, me: str, *, skip_bad_items: bool = False) -> SyncReply:
     """Parse a webwxsync reply; ``me`` is the logged-in user's UserName (for chat/sender/is_self).
+
+    A message or contact item of the wrong shape raises ProtocolError, unless ``skip_bad_items``:
+    then it is left out and listed in ``skipped`` (with its JSON), and the rest of the reply — its
+    SyncKey included — is still usable. The envelope (BaseResponse, SyncKey) must be right either way.
 
     Example:
         >>> r = parse_sync(b'{"BaseResponse":{"Ret":0,"ErrMsg":""},"AddMsgList":[],"ContinueFlag":0,'
@@ -303,16 +348,34 @@ def parse_sync(body: Body, me: str) -> SyncReply:
     def read(obj: dict[str, Any]) -> SyncReply:
         sync_key = _sync_key(obj, "SyncKey", ep)
         check_key = obj.get("SyncCheckKey")
+        skipped: list[SkippedItem] = []
+        if not skip_bad_items:
+            messages = decode_messages(_list(obj.get("AddMsgList", [])), me)
+            modified = _contacts(obj.get("ModContactList", []))
+            deleted = _contacts(obj.get("DelContactList", []))
+            members = _members(obj.get("ModChatRoomMemberList", []))
+        else:
+            items = obj.get("AddMsgList", [])
+            try:  # the fast path first: a whole list of good messages
+                messages = decode_messages(_list(items), me)
+            except ProtocolError:
+                messages = _each(items, lambda m: decode_message(m, me), "AddMsgList", skipped)
+            modified = _each(obj.get("ModContactList", []), decode_contact, "ModContactList", skipped)
+            deleted = _each(obj.get("DelContactList", []), decode_contact, "DelContactList", skipped)
+            members = _each(
+                obj.get("ModChatRoomMemberList", []), decode_member, "ModChatRoomMemberList", skipped
+            )
         return SyncReply(
-            messages=decode_messages(_list(obj.get("AddMsgList", [])), me),
-            modified_contacts=_contacts(obj.get("ModContactList", [])),
-            deleted_contacts=_contacts(obj.get("DelContactList", [])),
-            modified_room_members=_members(obj.get("ModChatRoomMemberList", [])),
+            messages=messages,
+            modified_contacts=modified,
+            deleted_contacts=deleted,
+            modified_room_members=members,
             profile=_profile(obj.get("Profile")),
             continue_flag=as_int(obj.get("ContinueFlag", 0)),
             sync_key=sync_key,
             sync_check_key=SyncKey.from_json(check_key, endpoint=ep) if check_key else sync_key,
             skey=as_str(obj.get("SKey", "")),
+            skipped=tuple(skipped),
         )
 
     return _parse(body, ep, read)

@@ -1,1 +1,1 @@
-"""One logged-in account: login flow, sync thread, live tables, actions."""
+"""One logged-in account: the login flow, the sync thread, live tables, actions, status and events."""

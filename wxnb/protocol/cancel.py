@@ -1,0 +1,226 @@
+"""Cancelling requests from another thread, long polls included.
+
+A synccheck or login poll is held by the server for ~25 s; a session that is closing (or a login whose
+user asked for a new QR code) cannot wait that long. A :class:`CancelToken` given to a request makes
+:meth:`CancelToken.cancel` shut down the socket of that request at once, from any thread: the blocked
+read returns, and the request fails with :class:`~wxnb.protocol.errors.Interrupted` instead of being
+retried. A request started with a token that is already cancelled fails before it is sent.
+
+How: :func:`install` gives a ``requests`` adapter connection pools whose ``_make_request`` attaches the
+pooled connection to the tokens of the request running in this thread (:func:`scope`), and whose
+connections check the tokens right after connecting. ``cancel()`` sets the flag first, then shuts
+down the attached sockets; ``connect()`` creates the socket first, then checks the flag: whichever comes
+second sees the other, so no request slips through. Requests through a proxy are not covered (they
+end at their read timeout).
+
+Example:
+    >>> token = CancelToken()
+    >>> token.cancelled, token.wait(0)
+    (False, False)
+    >>> token.cancel()
+    >>> token.cancelled, token.wait(10)
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from wxnb.protocol.errors import WxError
+
+__all__ = ["CancelToken", "Interrupted", "install", "scope", "wait_any"]
+
+
+class CancelToken:
+    """Cancels the requests that carry it: in flight (their socket is shut down) and future ones.
+
+    Thread-safe; cancelling is final (make a new token for new requests).
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._lock = threading.Lock()
+        self._connections: set[HTTPConnection] = set()
+        self._listeners: set[threading.Event] = set()
+
+    def __repr__(self) -> str:
+        return f"CancelToken(cancelled={self.cancelled})"
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        """Cancel: shut down the sockets of requests in flight; later requests fail at once."""
+        with self._lock:
+            self._event.set()
+            connections = list(self._connections)
+            listeners = list(self._listeners)
+        for connection in connections:
+            _shutdown(connection)
+        for listener in listeners:
+            listener.set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True (at once) if cancelled meanwhile. For pauses between retries."""
+        return self._event.wait(seconds)
+
+    def _listen(self, event: threading.Event) -> None:
+        with self._lock:
+            self._listeners.add(event)
+            if self._event.is_set():
+                event.set()
+
+    def _unlisten(self, event: threading.Event) -> None:
+        with self._lock:
+            self._listeners.discard(event)
+
+    def _attach(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            self._connections.add(connection)
+            cancelled = self._event.is_set()
+        if cancelled:
+            _shutdown(connection)
+
+    def _detach(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
+
+def _shutdown(connection: HTTPConnection) -> None:
+    sock = connection.sock
+    if sock is None:
+        return  # not connected yet: connect() checks the token right after it creates the socket
+    # socket.socket's own shutdown, also for an SSLSocket: the blocked reader sees EOF at once, and the
+    # TLS object it is reading through is left alone.
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Scope(threading.local):
+    tokens: tuple[CancelToken, ...] = ()
+    attached: list[tuple[CancelToken, HTTPConnection]] | None = None
+
+
+_scope = _Scope()
+
+
+class scope:  # lower case: used like a function, ``with scope(tokens): ...``
+    """Within this block, requests of this thread (through an :func:`install`-ed adapter) are
+    cancelled by any of ``tokens``.
+
+    A class, not a generator: exceptions pass through it untouched (some are frozen dataclasses,
+    whose ``__traceback__`` a generator-based context manager would try to set).
+    """
+
+    __slots__ = ("_attached", "_previous", "_tokens")
+
+    def __init__(self, tokens: Sequence[CancelToken]) -> None:
+        self._tokens = tuple(tokens)
+        self._attached: list[tuple[CancelToken, HTTPConnection]] = []
+        self._previous: tuple[tuple[CancelToken, ...], list[tuple[CancelToken, HTTPConnection]] | None] = (
+            (),
+            None,
+        )
+
+    def __enter__(self) -> None:
+        if self._tokens:
+            self._previous = (_scope.tokens, _scope.attached)
+            _scope.tokens, _scope.attached = self._tokens, self._attached
+
+    def __exit__(self, *exc: object) -> None:
+        if self._tokens:
+            _scope.tokens, _scope.attached = self._previous
+            for token, connection in self._attached:
+                token._detach(connection)
+            self._attached.clear()
+
+
+def _attach_current(connection: HTTPConnection) -> None:
+    attached = _scope.attached
+    if attached is None:
+        return
+    for token in _scope.tokens:
+        token._attach(connection)
+        attached.append((token, connection))
+
+
+def _check_after_connect(connection: HTTPConnection) -> None:
+    if any(token.cancelled for token in _scope.tokens):
+        _shutdown(connection)
+
+
+class _CancellableHTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_after_connect(self)
+
+
+class _CancellableHTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _check_after_connect(self)
+
+
+class _CancellableHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CancellableHTTPConnection
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        _attach_current(conn)
+        return super()._make_request(conn, *args, **kwargs)
+
+
+class _CancellableHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CancellableHTTPSConnection
+
+    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
+        _attach_current(conn)
+        return super()._make_request(conn, *args, **kwargs)
+
+
+def install(adapter: HTTPAdapter) -> None:
+    """Make ``adapter``'s connection pools cancellable (call before its first request)."""
+    adapter.poolmanager.pool_classes_by_scheme = {
+        "http": _CancellableHTTPPool,
+        "https": _CancellableHTTPSPool,
+    }
+
+
+class Interrupted(WxError):
+    """A request was cancelled by its :class:`CancelToken` (the session is closing, or the login
+    wants a new QR code). Nothing is wrong with the network or the server."""
+
+    default_hint: ClassVar[str] = (
+        "Nothing to do: the request was stopped on purpose (close() or a new QR code)"
+    )
+
+    def __init__(self, *, endpoint: str = "") -> None:
+        super().__init__("the request was interrupted", endpoint=endpoint)
+
+
+def wait_any(tokens: Sequence[CancelToken], seconds: float) -> bool:
+    """Sleep up to ``seconds``; True at once when one of ``tokens`` is (or gets) cancelled."""
+    if not tokens:
+        time.sleep(seconds)
+        return False
+    if len(tokens) == 1:
+        return tokens[0].wait(seconds)
+    woken = threading.Event()
+    for token in tokens:
+        token._listen(woken)
+    try:
+        if any(token.cancelled for token in tokens):
+            return True
+        return woken.wait(seconds)
+    finally:
+        for token in tokens:
+            token._unlisten(woken)

@@ -7,7 +7,7 @@ room (more than 40 members).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -18,6 +18,7 @@ from wxnb.protocol.credentials import Credentials
 from wxnb.protocol.replies import InitReply
 from wxnb.protocol.transport import RetryPolicy, Timeouts
 from wxnb.sim.clock import Clock
+from wxnb.sim.http import HttpServer, Request, Response
 from wxnb.sim.simulator import Simulator
 
 # Retries without the production pauses (the policy is the same; only the waits are short).
@@ -78,3 +79,40 @@ def account(sim: Simulator, client: WebClient) -> Account:
     """``client`` logged in to ``sim``, webwxinit done (no status notify)."""
     log_in(client, sim)
     return Account(sim, client, client.init())
+
+
+class RecordingServer:
+    """A real HTTP server on 127.0.0.1 answering every request with ``answer(request)`` and keeping
+    the requests, for what the simulator cannot do (an HTML page with status 200, an empty body, a
+    redirect with a Location) and for looking at the exact request line a client sent."""
+
+    def __init__(self, answer: Callable[[Request], Response]) -> None:
+        self.requests: list[Request] = []
+
+        def handle(request: Request) -> Response:
+            self.requests.append(request)
+            return answer(request)
+
+        self._server = HttpServer(handle)
+        self._server.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.port}"
+
+    def close(self) -> None:
+        self._server.close()
+
+
+@pytest.fixture
+def recording() -> Iterator[Callable[[Callable[[Request], Response]], RecordingServer]]:
+    """``recording(answer)`` starts a RecordingServer that is closed after the test."""
+    servers: list[RecordingServer] = []
+
+    def start(answer: Callable[[Request], Response]) -> RecordingServer:
+        servers.append(RecordingServer(answer))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()

@@ -201,9 +201,15 @@ def test_replies_of_the_wrong_kind_are_protocol_errors(
     recording: Recording, body: bytes, content_type: str, what: str
 ) -> None:
     server = recording(lambda request: Response(200, body, content_type))
-    with _resumed(server) as client, pytest.raises(ProtocolError, match=what):
-        client.get_contacts()
-    assert len(server.requests) == 1
+    with _resumed(server) as client:
+        with pytest.raises(ProtocolError, match=what):
+            client.get_contacts()
+        assert len(server.requests) == 1  # not retried
+        # The same reply to a send: the request was read, so the server may have acted.
+        with pytest.raises(OutcomeUnknown, match=what) as unknown:
+            client.send_text("@friend", "hi", client_msg_id="17000000000000001")
+        assert unknown.value.client_msg_id == "17000000000000001"
+        assert len(server.requests) == 2
 
 
 def _resumed(server: RecordingServer) -> WebClient:

@@ -149,10 +149,12 @@ class WebClient(LoginClient):
             if not page.has_more:
                 return tuple(contacts)
             if page.seq in seen:
-                raise ProtocolError(f"webwxgetcontact handed out Seq {page.seq} twice", None)
+                what = f"Seq {page.seq} was handed out twice"
+                raise ProtocolError(what, None, endpoint="webwxgetcontact")
             seen.add(page.seq)
             seq = page.seq
-        raise ProtocolError(f"webwxgetcontact has more than {_MAX_CONTACT_PAGES} pages", None)
+        what = f"more than {_MAX_CONTACT_PAGES} pages"
+        raise ProtocolError(what, None, endpoint="webwxgetcontact")
 
     def batch_get_contacts(self, entries: Iterable[str | tuple[str, str]]) -> tuple[Contact, ...]:
         """webwxbatchgetcontact for any number of entries, 50 per request: rooms come with their
@@ -209,6 +211,7 @@ class WebClient(LoginClient):
             ("skey", creds.skey),
             kind=CallKind.READ,
         )
+        # A new skey replaces the old one, unless a new login replaced the credentials meanwhile.
         if reply.skey and reply.skey != creds.skey and self._creds is creds:
             self._creds = creds.with_changes(skey=reply.skey)
         return reply

@@ -142,9 +142,11 @@ class LoginClient:
         self.close()
 
     def __repr__(self) -> str:
-        state = f"user_name={self.user_name!r}" if self.user_name else "yes" if self._creds else "no"
-        shown = f"logged in: {state}" if not self.user_name else state
-        return f"{type(self).__name__}(api={self.hosts.api!r}, desktop={self.desktop}, {shown})"
+        if self.user_name:
+            state = f"user_name={self.user_name!r}"
+        else:
+            state = f"logged in: {'yes' if self._creds is not None else 'no'}"
+        return f"{type(self).__name__}(api={self.hosts.api!r}, desktop={self.desktop}, {state})"
 
     __str__ = __repr__
 
@@ -273,11 +275,12 @@ class LoginClient:
         )
         creds = Credentials.from_login(ticket, hosts, self._transport.cookies())
         self._creds = creds
-        return self.credentials or creds
+        return creds
 
     def push_login(self, uin: int | None = None) -> str:
-        """Ask the phone to confirm a login (webwxpushloginurl) and return the uuid to poll; works once
-        the account has logged in before (``uin``: default, the current credentials' uin).
+        """Ask the phone to confirm a login (webwxpushloginurl) and return the uuid to poll. Works with
+        the cookies of an earlier login of the account (a resumed client); ``uin`` defaults to the
+        current credentials' uin.
 
         Raises:
             ServerError: the server refused (fall back to a QR login).

@@ -157,13 +157,25 @@ for _name in ("urllib3.connectionpool", "urllib3.util.retry", "urllib3.connectio
         _lg.addFilter(_FILTER)
 
 
-@dataclass(frozen=True, slots=True)
 class _Failure(Exception):
     """One failed try that may succeed if repeated. ``sent``: the request may have reached the server."""
 
-    what: str
-    sent: bool
-    status: int | None = None
+    def __init__(self, what: str, *, sent: bool, status: int | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.sent = sent
+        self.status = status
+
+
+def _change_failed(failure: _Failure, endpoint: str, client_msg_id: str) -> TransportError:
+    """The error for a failed request that changes state (it is never retried)."""
+    if not failure.sent:
+        return TransportError(
+            f"{failure.what} (nothing was sent: it is safe to try again)",
+            endpoint=endpoint,
+            status=failure.status,
+        )
+    return OutcomeUnknown(failure.what, endpoint=endpoint, status=failure.status, client_msg_id=client_msg_id)
 
 
 _TRANSIENT_STATUS: Final = frozenset({429, 500, 502, 503, 504})
@@ -246,7 +258,8 @@ class Transport:
             ProtocolError: a complete reply of the wrong kind or shape.
             WxError: whatever ``parse`` raises for a non-zero Ret.
         """
-        attempts = 1 if kind is CallKind.CHANGE else self.retry.attempts
+        changes = kind is CallKind.CHANGE
+        attempts = 1 if changes else self.retry.attempts
         read_timeout = self.timeouts.long_poll if kind is CallKind.LONG_POLL else self.timeouts.read
         timeout = (self.timeouts.connect, read_timeout)
         for attempt in range(1, attempts + 1):
@@ -254,17 +267,10 @@ class Transport:
                 content = self._once(
                     method, url, endpoint, expect, body, form, headers, timeout, follow_redirects, attempt
                 )
+                return parse(content)
             except _Failure as failure:
-                if kind is CallKind.CHANGE:
-                    if not failure.sent:
-                        raise TransportError(
-                            f"{failure.what} (nothing was sent: it is safe to try again)",
-                            endpoint=endpoint,
-                            status=failure.status,
-                        ) from None
-                    raise OutcomeUnknown(
-                        failure.what, endpoint=endpoint, status=failure.status, client_msg_id=client_msg_id
-                    ) from None
+                if changes:
+                    raise _change_failed(failure, endpoint, client_msg_id) from None
                 if attempt == attempts:
                     raise TransportError(
                         failure.what, endpoint=endpoint, attempts=attempts, status=failure.status
@@ -274,19 +280,16 @@ class Transport:
                     "%s: %s; retry %d of %d in %.2f s", endpoint, failure.what, attempt + 1, attempts, pause
                 )
                 time.sleep(pause)
-                continue
-            if kind is not CallKind.CHANGE:
-                return parse(content)
-            try:
-                return parse(content)
             except ProtocolError as exc:
+                if not changes:
+                    raise
                 # The server read the request and answered something unreadable: it may have acted.
                 raise OutcomeUnknown(
                     f"the reply could not be read ({exc.what})",
                     endpoint=endpoint,
                     client_msg_id=client_msg_id,
                 ) from None
-        raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
     def _once(
         self,

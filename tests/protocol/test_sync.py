@@ -4,11 +4,13 @@ a send, revoke and its 2-minute limit."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.protocol.conftest import Account, log_in, new_client
 from tests.sim.conftest import ANN, BIG_ROOM, LONER, SAVED_ROOM, STRANGERS, TOM, make_spec
+from tests.sim.helpers import wait_for
 from wxnb.protocol.client import WebClient
 from wxnb.protocol.errors import RevokeRefused
 from wxnb.protocol.records import Message
@@ -238,3 +240,17 @@ def test_revoke_within_two_minutes_and_not_after(account: Account) -> None:
     assert refused.value.ret == 1204
     assert "2分钟" in str(refused.value) and "within 2 minutes" in str(refused.value)
     assert not [m for m in drain(client, key)[0] if m.msg_type == 10002]
+
+
+def test_a_send_goes_out_while_a_sync_check_is_held(account: Account) -> None:
+    """The session layer polls in one thread and sends from another: one client serves both."""
+    sim, client = account.sim, account.client
+    _, key, _ = drain(client, account.init.sync_key)
+    sim.hold = 10.0
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(client.sync_check, key)
+        wait_for(lambda: len(sim.protocol.waiters or ()) == 1, what="synccheck to be held")
+        sent = client.send_text("filehelper", "while polling")
+        assert held.result(timeout=5).selector == 2  # woken by the echo of the send
+    (echo,) = client.sync(key).messages
+    assert echo.msg_id == sent.msg_id

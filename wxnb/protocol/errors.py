@@ -22,8 +22,11 @@ __all__ = [
     "LoginBlocked",
     "LoginCancelled",
     "LoginExpired",
+    "NotLoggedIn",
+    "OutcomeUnknown",
     "ProtocolError",
     "RateLimited",
+    "RevokeRefused",
     "SendFailed",
     "ServerError",
     "TransportError",
@@ -174,16 +177,79 @@ class ProtocolError(WxError):
 
 
 class TransportError(WxError):
-    """The network failed (connection, timeout, HTTP status) after bounded retries."""
+    """The network failed (connection, timeout, HTTP status, a reply cut short) after bounded retries.
+
+    ``attempts`` is how many times the request was tried; ``status`` the HTTP status when there was
+    one (None for a connection failure).
+    """
 
     default_hint: ClassVar[str] = (
         "Check the network connection (and that the server or simulator is running), then retry"
     )
 
-    def __init__(self, what: str, *, endpoint: str = "", attempts: int = 1) -> None:
+    def __init__(
+        self, what: str, *, endpoint: str = "", attempts: int = 1, status: int | None = None, hint: str = ""
+    ) -> None:
         self.attempts = attempts
+        self.status = status
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        super().__init__(f"network failure{tries}: {what}", endpoint=endpoint)
+        WxError.__init__(self, f"network failure{tries}: {what}", hint=hint, endpoint=endpoint)
+
+
+class OutcomeUnknown(TransportError):
+    """A request that changes state (send, revoke, oplog, room changes, status notify) failed after it
+    may have reached the server: it may or may not have taken effect. It is never retried blindly.
+
+    ``client_msg_id`` is the ClientMsgId of a send ("" for other requests): look for it in what comes
+    back through webwxsync before sending again (or resend with the same id).
+    """
+
+    default_hint: ClassVar[str] = (
+        "Check whether it took effect (the contact list, the room, or what webwxsync reports) before "
+        "trying again"
+    )
+
+    def __init__(
+        self, what: str, *, endpoint: str = "", status: int | None = None, client_msg_id: str = ""
+    ) -> None:
+        self.client_msg_id = client_msg_id
+        hint = ""
+        if client_msg_id:
+            hint = (
+                f"Do not resend blindly: look for ClientMsgId {client_msg_id} in the messages webwxsync "
+                "delivers (the echo of your send); if it never shows up, resend with the same "
+                "client_msg_id"
+            )
+        super().__init__(
+            f"{what}; the outcome is unknown (the server may have acted)",
+            endpoint=endpoint,
+            status=status,
+            hint=hint,
+        )
+
+
+class RevokeRefused(SendFailed):
+    """Ret 1204 from webwxrevokemsg: the server refuses to revoke (too late, or not one's own message)."""
+
+    default_hint: ClassVar[str] = (
+        "Only your own messages can be revoked, and only within 2 minutes of sending; this one stays"
+    )
+
+    def __init__(self, detail: str = "") -> None:
+        extra = f": {detail}" if detail else ""
+        WxError.__init__(self, f"revoke refused{extra}", endpoint="webwxrevokemsg", ret=1204)
+
+
+class NotLoggedIn(WxError):
+    """A session request was made before login finished (no credentials, or no webwxinit yet)."""
+
+    default_hint: ClassVar[str] = (
+        "Finish the login first: new_login_page(redirect_uri) after the login poll confirms, then "
+        "init(); or resume saved credentials with WebClient.resume(credentials)"
+    )
+
+    def __init__(self, what: str = "not logged in", *, endpoint: str = "") -> None:
+        super().__init__(what, endpoint=endpoint)
 
 
 class LoginExpired(WxError):

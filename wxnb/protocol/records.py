@@ -108,7 +108,7 @@ class Member:
     user_name: str
     nickname: str = ""
     display_name: str = ""  # the member's name inside this room, "" when unset
-    uin: int = 0
+    uin: int = field(default=0, repr=False)  # a uin is a secret: kept out of reprs
     attr_status: int = 0
     key_word: str = ""
     member_status: int = 0
@@ -126,7 +126,7 @@ class Contact:
     nickname: str = ""
     remark: str = ""
     kind: ContactKind = "other"
-    uin: int = 0
+    uin: int = field(default=0, repr=False)  # a uin is a secret: kept out of reprs
     alias: str = ""
     sex: int = 0
     province: str = ""
@@ -140,7 +140,7 @@ class Contact:
     head_img_url: str = ""
     member_count: int = 0
     members: tuple[Member, ...] = field(default=())
-    owner_uin: int = 0
+    owner_uin: int = field(default=0, repr=False)  # the account's own uin when it owns the room
     is_owner: int = 0
     encry_chat_room_id: str = ""
     display_name: str = ""

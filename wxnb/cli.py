@@ -1,11 +1,14 @@
-"""The ``wxnb`` command: ``wxnb sim`` serves a simulated WeChat on 127.0.0.1 until interrupted.
+"""The ``wxnb`` command: ``wxnb sim`` serves a simulated WeChat on 127.0.0.1 until interrupted;
+``wxnb demo`` logs in to one (in this process) and prints live messages and the status.
 
 Example::
 
     wxnb sim --scenario medium --traffic 2 --auto-confirm 3
     wxnb sim --spec mypackage.worlds:office --port 8000
+    wxnb demo                      # Ctrl-C to stop
+    wxnb demo --duration 10        # a smoke test: stops by itself
 
-Subcommands are registered in :func:`build_parser`; ``wxnb demo`` will join ``sim`` there.
+Subcommands are registered in :func:`build_parser`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Any
 
 __all__ = ["build_parser", "main"]
 
@@ -58,6 +62,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--hold", type=float, default=25.0, metavar="S", help="long-poll hold (default 25)")
     sim.set_defaults(run=_run_sim)
+    demo = commands.add_parser(
+        "demo",
+        help="log in to a simulated WeChat and print live messages",
+        description=(
+            "Start a simulated WeChat in this process, log in to it (the QR code is shown as text, the "
+            "simulated phone confirms it), then print messages as they arrive and a status line every "
+            "few seconds, until Ctrl-C or --duration."
+        ),
+    )
+    demo.add_argument(
+        "--scenario",
+        default="medium",
+        choices=["tiny", "small", "medium", "large"],
+        help="size of the simulated world (default medium)",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="seed of the world and its traffic (default 0)")
+    demo.add_argument(
+        "--traffic", type=float, default=2.0, metavar="RATE", help="incoming messages per second (default 2)"
+    )
+    demo.add_argument(
+        "--duration", type=float, default=None, metavar="S", help="stop after S seconds (default: Ctrl-C)"
+    )
+    demo.add_argument(
+        "--status-every", type=float, default=5.0, metavar="S", help="status line interval (default 5)"
+    )
+    demo.add_argument("--data-dir", default=None, help="keep the archive here (default: a temporary dir)")
+    demo.set_defaults(run=_run_demo)
     return parser
 
 
@@ -117,6 +148,50 @@ def _run_sim(args: argparse.Namespace) -> int:
                 print(f"internal error in the simulator: {sim.errors[-1]!r}", file=sys.stderr, flush=True)
                 sim.errors.clear()
     print("wxnb simulator stopped.", flush=True)
+    return 0
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    import time
+
+    from wxnb.session import demo
+
+    stop = threading.Event()
+    _on_signals(lambda: stop.set())
+    print(f"wxnb demo: a simulated WeChat ({args.scenario} world), logging in...", flush=True)
+    session = demo(args.scenario, traffic=0.0, seed=args.seed, data_dir=args.data_dir, show="terminal")
+    with session:
+
+        def show(message: Any) -> None:
+            if message.category == "status":
+                return  # the phone's "chats opened" notices
+            chat, sender = session.names_of(message)
+            text = message.text.replace("\n", " ")[:80] or f"[{message.category}]"
+            print(f"  {chat or message.chat[:14]} · {sender or message.sender[:14]}: {text}", flush=True)
+
+        session.on("message", show)
+        sim = session._owned[0] if session._owned else None
+        if sim is not None and args.traffic > 0:
+            sim.run_traffic(args.traffic)
+        print(f"Logged in as {session.status.nickname}; live messages follow. Ctrl-C to stop.", flush=True)
+        started = time.monotonic()
+        next_status = started + args.status_every
+        while not stop.is_set():
+            now = time.monotonic()
+            if args.duration is not None and now - started >= args.duration:
+                break
+            if now >= next_status:
+                print(f"[status] {session.status.describe()}", flush=True)
+                next_status = now + args.status_every
+            wait = next_status - now
+            if args.duration is not None:
+                wait = min(wait, started + args.duration - now)
+            stop.wait(max(0.0, min(wait, 0.5)))
+            if not session.status.alive:
+                print(f"[status] {session.status.describe()}", flush=True)
+                return 1
+        print(f"[status] {session.status.describe()}", flush=True)
+    print("wxnb demo stopped.", flush=True)
     return 0
 
 

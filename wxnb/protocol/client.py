@@ -194,10 +194,12 @@ class WebClient(LoginClient):
             "GET", "synccheck", text_parser(parse_synccheck), kind=CallKind.LONG_POLL, params=params
         )
 
-    def sync(self, sync_key: SyncKey) -> SyncReply:
+    def sync(self, sync_key: SyncKey, *, skip_bad_items: bool = False) -> SyncReply:
         """webwxsync with the newest key: new messages and contact changes. Retried when the network
         fails (a repeat with the same key re-delivers; dedupe messages by MsgId). When
-        ``continue_flag`` ≠ 0, call again at once with ``reply.sync_key``.
+        ``continue_flag`` ≠ 0, call again at once with ``reply.sync_key``. ``skip_bad_items``: an
+        item that cannot be decoded is left out and listed in ``reply.skipped`` instead of failing
+        the whole reply (see :func:`~wxnb.protocol.replies.parse_sync`).
 
         Example: ``reply = client.sync(init.sync_key); key = reply.sync_key``
         """
@@ -205,7 +207,7 @@ class WebClient(LoginClient):
         me = creds.user_name
         reply: SyncReply = self._post(
             "webwxsync",
-            lambda body: parse_sync(body, me),
+            lambda body: parse_sync(body, me, skip_bad_items=skip_bad_items),
             bodies.sync_body(creds, sync_key),
             ("sid", creds.sid),
             ("skey", creds.skey),

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 
+from wxnb.protocol.cancel import CancelToken
 from wxnb.protocol.codec import LoginPoll, parse_jslogin, parse_login_poll, parse_login_xml
 from wxnb.protocol.credentials import Credentials
 from wxnb.protocol.desktop import DESKTOP_CLIENT_VERSION, UOS_EXTSPAM, desktop_headers
@@ -74,6 +75,7 @@ class LoginClient:
         user_agent: str = USER_AGENT,
         lang: str = "zh_CN",
         http: requests.Session | None = None,
+        cancel: CancelToken | None = None,
     ) -> None:
         if base_url is not None or credentials is None:
             self._login_hosts = Hosts.for_base(base_url)
@@ -89,6 +91,8 @@ class LoginClient:
             headers={"User-Agent": user_agent, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"},
             http=http,
         )
+        # Cancels every request of this client: interrupt() (a session closing) uses it.
+        self._cancel = cancel or CancelToken()
         self._creds: Credentials | None = None
         if credentials is not None:
             self._creds = credentials
@@ -133,6 +137,29 @@ class LoginClient:
         """Close the pooled connections (the credentials stay readable)."""
         self._transport.close()
 
+    def interrupt(self) -> None:
+        """Stop every request of this client at once, from any thread: requests in flight (long
+        polls included) and later ones fail with :class:`~wxnb.protocol.cancel.Interrupted`. Final.
+
+        Example: a session's ``close()`` calls ``client.interrupt()`` while its sync thread waits in
+        ``sync_check``; the thread gets Interrupted within milliseconds.
+        """
+        self._cancel.cancel()
+
+    @property
+    def interrupted(self) -> bool:
+        """True once :meth:`interrupt` was called."""
+        return self._cancel.cancelled
+
+    @property
+    def on_retry(self) -> Callable[[str, str], None] | None:
+        """Called with ``(endpoint, what failed)`` before each automatic retry (e.g. to count them)."""
+        return self._transport.on_retry
+
+    @on_retry.setter
+    def on_retry(self, hook: Callable[[str, str], None] | None) -> None:
+        self._transport.on_retry = hook
+
     def __enter__(self) -> Self:
         return self
 
@@ -174,9 +201,11 @@ class LoginClient:
         headers: Mapping[str, str] | None = None,
         form: Mapping[str, str] | None = None,
         client_msg_id: str = "",
+        cancel: CancelToken | None = None,
     ) -> T:
         """One request: URL built here (pass_ticket verbatim), JSON ``payload`` encoded, the
-        transport's retry policy for ``kind``, and ``parse`` for the reply."""
+        transport's retry policy for ``kind``, and ``parse`` for the reply. The client's own token
+        and ``cancel`` (if given) can stop it."""
         body = encode_body(payload) if payload is not None else None
         return self._transport.call(
             method,
@@ -189,6 +218,7 @@ class LoginClient:
             form=form,
             headers=_JSON if body is not None else headers,
             client_msg_id=client_msg_id,
+            cancel=(self._cancel,) if cancel is None else (self._cancel, cancel),
         )
 
     def _post(
@@ -233,10 +263,13 @@ class LoginClient:
         """
         return self.hosts.qrcode_url(quote(uuid, safe="="))
 
-    def poll_login(self, uuid: str, *, tip: Literal[0, 1] = 1) -> LoginPoll:
+    def poll_login(
+        self, uuid: str, *, tip: Literal[0, 1] = 1, cancel: CancelToken | None = None
+    ) -> LoginPoll:
         """One login long poll (held by the server up to ~25 s): waiting, scanned, confirmed (then
         call :meth:`new_login_page` with ``redirect_uri``), expired (get a new uuid) or cancelled.
-        ``tip`` is 1 on the first poll of a QR code, 0 on the following ones.
+        ``tip`` is 1 on the first poll of a QR code, 0 on the following ones. ``cancel`` stops it
+        from another thread (e.g. the user wants a new QR code): it raises Interrupted.
 
         Example:
             ``poll = client.poll_login(uuid)``; ``if poll.status == "confirmed":
@@ -247,7 +280,12 @@ class LoginClient:
             ("loginicon", "true"), ("uuid", uuid), ("tip", tip), ("r", reversed_ms(stamp)), ("_", stamp)
         ]  # fmt: skip
         return self._call(
-            "GET", "login", text_parser(parse_login_poll), kind=CallKind.LONG_POLL, params=params
+            "GET",
+            "login",
+            text_parser(parse_login_poll),
+            kind=CallKind.LONG_POLL,
+            params=params,
+            cancel=cancel,
         )
 
     def new_login_page(self, redirect_uri: str) -> Credentials:

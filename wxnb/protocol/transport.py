@@ -42,6 +42,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 from requests.cookies import create_cookie
 
+from wxnb.protocol.cancel import CancelToken, Interrupted, install, scope, wait_any
 from wxnb.protocol.errors import OutcomeUnknown, ProtocolError, TransportError, redact
 
 __all__ = [
@@ -209,9 +210,12 @@ class Transport:
         self.http.headers.update(headers)
         # Our own retry policy only: urllib3 must not repeat a POST that changes state.
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+        install(adapter)  # requests can be cancelled from another thread (CancelToken)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
         self._rng = random.Random()
+        #: Told ``(endpoint, what failed)`` before each retry (the session counts them on its status).
+        self.on_retry: Callable[[str, str], None] | None = None
 
     def close(self) -> None:
         self.http.close()
@@ -247,9 +251,11 @@ class Transport:
         headers: Mapping[str, str] | None = None,
         follow_redirects: bool = False,
         client_msg_id: str = "",
+        cancel: Sequence[CancelToken] = (),
     ) -> T:
         """Send a request, retrying as ``kind`` allows, check the reply is of the ``expect`` kind, and
-        return ``parse(body)``. ``parse`` raises the typed errors of a bad reply.
+        return ``parse(body)``. ``parse`` raises the typed errors of a bad reply. Any of the ``cancel``
+        tokens stops the request at once, in flight or between retries (:class:`Interrupted`).
 
         Raises:
             TransportError: the network failed (READ/LONG_POLL: after the bounded retries).
@@ -257,18 +263,24 @@ class Transport:
                 reply could not be read.
             ProtocolError: a complete reply of the wrong kind or shape.
             WxError: whatever ``parse`` raises for a non-zero Ret.
+            Interrupted: a ``cancel`` token was cancelled.
         """
         changes = kind is CallKind.CHANGE
         attempts = 1 if changes else self.retry.attempts
         read_timeout = self.timeouts.long_poll if kind is CallKind.LONG_POLL else self.timeouts.read
         timeout = (self.timeouts.connect, read_timeout)
         for attempt in range(1, attempts + 1):
+            if any(token.cancelled for token in cancel):
+                raise Interrupted(endpoint=endpoint)
             try:
-                content = self._once(
-                    method, url, endpoint, expect, body, form, headers, timeout, follow_redirects, attempt
-                )
+                with scope(cancel):
+                    content = self._once(
+                        method, url, endpoint, expect, body, form, headers, timeout, follow_redirects, attempt
+                    )
                 return parse(content)
             except _Failure as failure:
+                if any(token.cancelled for token in cancel):
+                    raise Interrupted(endpoint=endpoint) from None
                 if changes:
                     raise _change_failed(failure, endpoint, client_msg_id) from None
                 if attempt == attempts:
@@ -279,7 +291,9 @@ class Transport:
                 logger.info(
                     "%s: %s; retry %d of %d in %.2f s", endpoint, failure.what, attempt + 1, attempts, pause
                 )
-                time.sleep(pause)
+                self._notify_retry(endpoint, failure.what)
+                if wait_any(cancel, pause):
+                    raise Interrupted(endpoint=endpoint) from None
             except ProtocolError as exc:
                 if not changes:
                     raise
@@ -290,6 +304,15 @@ class Transport:
                     client_msg_id=client_msg_id,
                 ) from None
         raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+    def _notify_retry(self, endpoint: str, what: str) -> None:
+        hook = self.on_retry
+        if hook is None:
+            return
+        try:
+            hook(endpoint, what)
+        except Exception:  # an observer's bug must not turn a retry into a failure
+            logger.exception("the on_retry hook raised")
 
     def _once(
         self,

@@ -1,1 +1,48 @@
-"""One logged-in account: the login flow, the sync thread, live tables, actions, status and events."""
+"""One logged-in account: the login flow, the sync thread, live tables, actions, status and events.
+
+- :func:`login` / :func:`demo`: a :class:`Session`, shown as a widget in a notebook or as text in a
+  terminal (:mod:`wxnb.session.entry`).
+- :class:`Session`: tables (``messages``, ``contacts``, ``friends``, ``rooms``, ``mps``, ``members``),
+  ``send``/``mark_read``/``revoke``/``logout``, ``status``, ``on(...)``, ``wait_for``, ``close``.
+- :mod:`~wxnb.session.login`: the login state machine; :mod:`~wxnb.session.sync`: the sync worker.
+"""
+
+from __future__ import annotations
+
+from wxnb.session.entry import demo, login
+from wxnb.session.errors import (
+    AmbiguousRecipient,
+    Candidate,
+    MessageNotFound,
+    NotReady,
+    RecipientError,
+    RecipientNotFound,
+    SessionClosed,
+    SessionError,
+    SyncFailed,
+)
+from wxnb.session.events import ContactsChange
+from wxnb.session.login import LoginEvent, LoginFlow
+from wxnb.session.session import Session
+from wxnb.session.status import SessionStatus
+from wxnb.session.sync import SyncOptions
+
+__all__ = [
+    "AmbiguousRecipient",
+    "Candidate",
+    "ContactsChange",
+    "LoginEvent",
+    "LoginFlow",
+    "MessageNotFound",
+    "NotReady",
+    "RecipientError",
+    "RecipientNotFound",
+    "Session",
+    "SessionClosed",
+    "SessionError",
+    "SessionStatus",
+    "SyncFailed",
+    "SyncOptions",
+    "demo",
+    "login",
+]

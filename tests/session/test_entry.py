@@ -1,0 +1,95 @@
+"""The public face: lazy ``import wxnb``, ``wxnb.demo()``, the ``wxnb demo`` command, the widget view."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+import wxnb
+from tests.session.conftest import make_session, new_qr, wait_until
+from wxnb.session.notebook import NotebookLoginView, in_notebook
+from wxnb.sim.simulator import Simulator
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_import_wxnb_loads_nothing_heavy() -> None:
+    code = (
+        "import sys, wxnb; heavy = ('pandas', 'requests', 'anywidget', 'pyarrow', 'wxnb.session'); "
+        "print([m for m in heavy if m in sys.modules]); print(callable(wxnb.login))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["[]", "True"]
+    assert {"login", "demo", "Session", "open_archive"} <= set(dir(wxnb))
+    with pytest.raises(AttributeError):
+        wxnb.nothing_here  # noqa: B018
+
+
+def test_demo_logs_in_to_an_in_process_simulator_and_close_stops_it(tmp_path: Path) -> None:
+    session = wxnb.demo("tiny", traffic=50.0, show="none", hold=0.3, data_dir=tmp_path)
+    try:
+        assert session.status.state == "online"
+        session.wait_for(lambda m: m.category != "status", timeout=10)
+        sim = session._owned[0]
+        base = sim.base_url
+    finally:
+        session.close()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(base + "/_sim/state", timeout=5)
+
+
+def test_the_demo_command_prints_messages_and_status_then_stops(tmp_path: Path) -> None:
+    command = [
+        sys.executable, "-m", "wxnb.cli", "demo", "--scenario", "tiny", "--traffic", "20",
+        "--duration", "1.5", "--status-every", "0.5", "--data-dir", str(tmp_path),
+    ]  # fmt: skip
+    out = subprocess.run(command, env=_env(), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "Scan this QR code" in text and "▄" in text
+    assert "Logged in as" in text and "[status]" in text and " · online since " in text
+    assert text.rstrip().endswith("wxnb demo stopped.")
+    assert any(line.startswith("  ") and ": " in line for line in text.splitlines())
+
+
+def test_not_a_notebook_here() -> None:
+    assert not in_notebook()
+
+
+def test_the_widget_view_follows_the_login_and_the_status(sim: Simulator, tmp_path: Path) -> None:
+    from tests.frontend import ensure_bundle
+
+    ensure_bundle()
+    from wxnb.widgets import LoginWidget
+
+    widget = LoginWidget(min_interval=0.0)
+    session = make_session(sim, tmp_path, interactive=True)
+    session._view = NotebookLoginView(widget, session._counts)
+    widget.on_new_code(session.request_new_code)
+    session.start()
+    try:
+        uuid = new_qr(sim, set())
+        wait_until(lambda: widget.phase == "waiting" and widget.qr.startswith("data:image/svg+xml"))
+        sim.phone.scan(uuid)
+        wait_until(lambda: widget.phase == "scanned" and widget.avatar.startswith("data:image/jpeg"))
+        sim.phone.confirm(uuid)
+        session.wait_ready(10)
+        wait_until(lambda: widget.phase == "ready" and widget.status.get("state") == "online")
+        status = widget.status
+        assert (status["nickname"], status["contacts"], status["rooms"]) == ("Me 🐼", 6, 3)
+        assert widget.qr == ""
+        sim.phone.logout()
+        wait_until(lambda: widget.status.get("state") == "logged_out", what="logged out on the widget")
+        assert "1100" in widget.status["reason"]
+    finally:
+        session.close()
+        widget.close()

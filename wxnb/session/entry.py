@@ -1,0 +1,121 @@
+"""``wxnb.login()`` and ``wxnb.demo()``: a Session, shown the right way for where they run.
+
+- In a terminal (or a script), ``login()`` prints the QR code as text and blocks until logged in
+  (or raises the typed error: LoginBlocked, LoginExpired, ...).
+- In a notebook, it displays the :class:`~wxnb.widgets.LoginWidget` and returns the Session at once;
+  the login runs in the session's thread (the cell must not block: the widget's "New code" button
+  needs the kernel). Use ``session.wait_ready(timeout)`` to block when you need to.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+from wxnb.session.login import LoginEvent
+from wxnb.session.notebook import NotebookLoginView, in_notebook, show_login_widget
+from wxnb.session.session import Session
+from wxnb.session.terminal import TerminalLoginView
+
+__all__ = ["demo", "login"]
+
+logger = logging.getLogger("wxnb.session")
+
+Show = Literal["auto", "widget", "terminal", "none"]
+
+
+def login(
+    base_url: str | None = None,
+    *,
+    data_dir: str | Path | None = None,
+    resume: bool = True,
+    desktop: bool = True,
+    show: Show = "auto",
+    timeout: float | None = None,
+    on_login_event: Callable[[LoginEvent], None] | None = None,
+    **options: Any,
+) -> Session:
+    """Log in to WeChat (or a simulator at ``base_url``) and return the live :class:`Session`.
+
+    ``resume`` (default): reuse the saved credentials of the last login to this server when the
+    server still accepts them; else push the login to the phone (confirm there, no scan) when the
+    account is known; else show a QR code. ``show``: ``"auto"`` (the widget in a notebook, text in a
+    terminal), ``"widget"``, ``"terminal"``, or ``"none"``. ``timeout``: when blocking, give up after
+    this many seconds (TimeoutError). Other options go to :class:`Session` (``sync=SyncOptions(...)``,
+    ``max_refreshes``, ``push_timeout``, ...).
+
+    Example:
+        >>> import wxnb
+        >>> session = wxnb.login()                      # doctest: +SKIP
+        >>> session.messages.tail()                     # doctest: +SKIP
+
+    Raises (when blocking):
+        LoginBlocked: WeChat refuses web login for this account (the reason is in the message).
+        LoginExpired: the QR code expired too often. TimeoutError: ``timeout`` passed.
+        WxError: another failure, with what to do next.
+    """
+    mode = show
+    if mode == "auto":
+        mode = "widget" if in_notebook() else "terminal"
+    session = Session(
+        base_url,
+        data_dir=data_dir,
+        resume=resume,
+        desktop=desktop,
+        interactive=mode == "widget",
+        on_login_event=on_login_event,
+        **options,
+    )
+    if mode == "widget":
+        widget = show_login_widget()
+        session._view = NotebookLoginView(widget, session._counts)
+        widget.on_new_code(session.request_new_code)
+        session.start()
+        return session
+    if mode == "terminal":
+        session._login_listeners.append(TerminalLoginView())
+    session.start()
+    try:
+        session.wait_ready(timeout)
+    except BaseException:
+        session.close()
+        raise
+    return session
+
+
+def demo(
+    scenario: str = "medium",
+    *,
+    traffic: float = 0.5,
+    seed: int = 0,
+    data_dir: str | Path | None = None,
+    show: Show = "auto",
+    hold: float = 25.0,
+) -> Session:
+    """Start a simulated WeChat in this process and log in to it: a lively session to play with.
+
+    The simulator (``scenario``: tiny, small, medium, large) confirms the login on its own phone and
+    its contacts write ``traffic`` messages per second. Its archive goes to a fresh temporary
+    directory unless ``data_dir`` is given. Closing the session stops the simulator.
+
+    Example:
+        >>> import wxnb
+        >>> session = wxnb.demo()                        # doctest: +SKIP
+        >>> session.messages.groupby("chat_name").size()  # doctest: +SKIP
+    """
+    from wxnb.sim.simulator import Simulator
+
+    sim = Simulator(scenario=scenario, seed=seed, hold=hold, auto_confirm=1.0).start()
+    try:
+        directory = data_dir if data_dir is not None else tempfile.mkdtemp(prefix="wxnb-demo-")
+        session = login(sim.base_url, data_dir=directory, resume=False, show=show)
+    except BaseException:
+        sim.close()
+        raise
+    session._owned.append(sim)
+    if traffic > 0:
+        sim.run_traffic(traffic)
+    return session

@@ -1,0 +1,763 @@
+"""Session: the object a user holds — one logged-in account, its live tables, its actions.
+
+Example (the simulator stands in for WeChat; its phone confirms the login by itself):
+    >>> import tempfile
+    >>> from wxnb.sim.simulator import Simulator
+    >>> with Simulator(scenario="tiny", hold=0.2, auto_confirm=0.05) as sim:
+    ...     with Session(sim.base_url, data_dir=tempfile.mkdtemp()).start() as session:
+    ...         _ = session.wait_ready(10)
+    ...         _ = sim.phone.send(("friend", 1), "hello")
+    ...         hello = session.wait_for(lambda m: m.text == "hello", timeout=10)
+    ...         sent = session.send(hello.chat, "hi back")
+    ...         session.messages.text.tolist()[-2:], session.status.state
+    (['hello', 'hi back'], 'online')
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+
+from wxnb.protocol.cancel import Interrupted
+from wxnb.protocol.client import WebClient
+from wxnb.protocol.credentials import Credentials
+from wxnb.protocol.errors import CredentialsFileError, LoggedOut, OutcomeUnknown, TransportError, WxError
+from wxnb.protocol.hosts import Hosts
+from wxnb.protocol.ids import client_msg_id as new_client_msg_id
+from wxnb.protocol.records import Contact, Message
+from wxnb.protocol.synckey import SyncKey
+from wxnb.protocol.transport import RetryPolicy, Timeouts
+from wxnb.protocol.wiretext import encode_text
+from wxnb.session import paths
+from wxnb.session.errors import MessageNotFound, NotReady, SessionClosed, SyncFailed
+from wxnb.session.events import ContactsChange, EventHub, EventKind
+from wxnb.session.login import LoginEvent, LoginFlow, LoginResult
+from wxnb.session.quarantine import Quarantine
+from wxnb.session.recipients import Recipient, resolve_recipient
+from wxnb.session.status import SessionStatus, StatusBoard
+from wxnb.session.sync import SyncOptions, SyncWorker
+from wxnb.store import SendRecord, Store, Tables, account_key
+
+if TYPE_CHECKING:
+    from wxnb.session.notebook import NotebookLoginView
+
+__all__ = ["Session"]
+
+logger = logging.getLogger("wxnb.session")
+
+_CLOSE_TIMEOUT: Final = 1.0
+_EMPTY_TABLES: Tables | None = None
+# Live sessions of this process by (data dir, account): a new login of the same account replaces the
+# old session (the server ended it anyway) instead of failing on the archive's lock.
+_LIVE: weakref.WeakValueDictionary[tuple[str, str], Session] = weakref.WeakValueDictionary()
+_LIVE_LOCK = threading.Lock()
+
+
+def _empty_tables() -> Tables:
+    global _EMPTY_TABLES
+    if _EMPTY_TABLES is None:
+        _EMPTY_TABLES = Tables()
+    return _EMPTY_TABLES
+
+
+class _Done:
+    """What a waiter's queue gets when the session stops."""
+
+
+_DONE: Final = _Done()
+
+
+class Session:
+    """One WeChat account, logged in: live tables, actions, status, events. See :func:`wxnb.login`.
+
+    ``base_url``: the server (None: WeChat itself; a simulator's URL). ``data_dir``: where archives and
+    credentials live (default: see :func:`wxnb.store.default_data_dir`). ``resume``: reuse the saved
+    credentials of the last login to this server if the server still accepts them, else push a login
+    to the phone (no scan) when the account is known, else show a QR code. ``desktop``: log in as the
+    desktop (UOS) client, which many accounts need. ``sync``: the sync thread's retry policy
+    (:class:`~wxnb.session.sync.SyncOptions`). ``interactive``: a person can ask for a new QR code
+    (the widget's button), so an expired login waits for that instead of failing.
+
+    Nothing happens until :meth:`start`; :meth:`close` (or ``with``) ends it. Example: see the module.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None = None,
+        *,
+        data_dir: str | Path | None = None,
+        resume: bool = True,
+        desktop: bool = True,
+        interactive: bool = False,
+        max_refreshes: int = 5,
+        push_timeout: float = 60.0,
+        sync: SyncOptions | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        on_login_event: Callable[[LoginEvent], None] | None = None,
+    ) -> None:
+        if base_url is not None:
+            Hosts.for_base(base_url)  # a bad URL fails here, in the caller's thread
+        self.base_url = base_url
+        self.data_dir = paths.resolve_data_dir(data_dir)
+        self.resume = resume
+        self.desktop = desktop
+        self.interactive = interactive
+        self.max_refreshes = max_refreshes
+        self.push_timeout = push_timeout
+        self.sync_options = sync or SyncOptions()
+        self._timeouts = timeouts
+        self._retry = retry
+        self._hub = EventHub(on_error=self._callback_failed)
+        self._board = StatusBoard(on_change=self._status_changed)
+        self._login_listeners: list[Callable[[LoginEvent], None]] = []
+        if on_login_event is not None:
+            self._login_listeners.append(on_login_event)
+        self._view: NotebookLoginView | None = None
+        self._lock = threading.Lock()
+        self._client: WebClient | None = None
+        self._flow: LoginFlow | None = None
+        self._worker: SyncWorker | None = None
+        self._store: Store | None = None
+        self._quarantine: Quarantine | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._settled = threading.Event()  # ready, or the thread ended
+        self._done = threading.Event()
+        self._failure: BaseException | None = None
+        self._closed = False
+        self._waiters: list[queue.SimpleQueue[list[Message] | _Done]] = []
+        self._me: Contact | None = None
+        self._account: str | None = None
+        self._owned: list[Any] = []  # closed with the session (demo's simulator)
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def start(self) -> Session:
+        """Start the session's thread (login, then sync); returns at once. See :meth:`wait_ready`."""
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("this session was started already; make a new Session to log in again")
+            if self._closed:
+                raise SessionClosed("the session is closed")
+            saved = self._saved_credentials() if self.resume else None
+            options: dict[str, Any] = {}
+            if self._timeouts is not None:
+                options["timeouts"] = self._timeouts
+            if self._retry is not None:
+                options["retry"] = self._retry
+            client = WebClient(self.base_url, credentials=saved, desktop=self.desktop, **options)
+            client.on_retry = self._http_retry
+            self._client = client
+            self._flow = LoginFlow(
+                client,
+                on_event=self._login_event,
+                saved=saved,
+                push_uin=saved.uin if saved is not None else None,
+                max_refreshes=self.max_refreshes,
+                push_timeout=self.push_timeout,
+                interactive=self.interactive,
+            )
+            self._thread = threading.Thread(target=self._main, name="wxnb-session", daemon=True)
+            self._board.set_state("logging_in")
+            self._thread.start()
+        return self
+
+    def wait_ready(self, timeout: float | None = None) -> Session:
+        """Block until logged in and syncing; returns the session.
+
+        Raises:
+            TimeoutError: not ready within ``timeout`` seconds (the login goes on).
+            LoginBlocked, LoginExpired, TransportError, ...: the login failed (typed, with a hint).
+            LoggedOut: the server ended the session. SessionClosed: it was closed.
+            SyncFailed: the session thread stopped on an unexpected error (``__cause__``).
+        """
+        if self._thread is None:
+            raise NotReady("the session was not started: call session.start() (wxnb.login() does)")
+        if not self._settled.wait(timeout):
+            raise TimeoutError(
+                f"the login did not finish within {timeout} s (now: {self._board.snapshot().state}); "
+                "wait longer, or look at session.login_events"
+            )
+        if self._ready.is_set() and self._board.snapshot().alive:
+            return self
+        raise self._terminal_error()
+
+    def close(self, timeout: float = _CLOSE_TIMEOUT) -> None:
+        """Stop the session's thread (within ``timeout`` s, even during a held long poll), save the
+        credentials for the next resume, close the archive. The tables stay readable. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        alive_before = self._board.snapshot().alive
+        if self._flow is not None:
+            self._flow.cancel()
+        if self._worker is not None:
+            self._worker.stop()
+        if self._client is not None:
+            self._client.interrupt()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                logger.warning(
+                    "the session thread did not stop within %g s; it is a daemon and will end", timeout
+                )
+        if alive_before and self._ready.is_set():
+            self._save_credentials()
+        if self._store is not None:
+            self._store.close()
+        if self._client is not None:
+            self._client.close()
+        self._board.set_state("closed")
+        self._wake_waiters()
+        self._settled.set()
+        with _LIVE_LOCK:
+            key = self._live_key()
+            if key is not None and _LIVE.get(key) is self:
+                del _LIVE[key]
+        for owned in reversed(self._owned):
+            try:
+                owned.close()
+            except Exception:
+                logger.exception("closing %r failed", owned)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- the thread --------------------------------------------------------------------------------
+
+    def _main(self) -> None:
+        try:
+            flow = self._flow
+            assert flow is not None
+            result = flow.run()
+            worker = self._setup(result)
+            self._ready.set()
+            self._settled.set()
+            worker.run()
+        except Interrupted as exc:
+            if not self._closed:
+                self._fail(exc)
+        except WxError as exc:  # a typed failure (login refused, network down...): already explained
+            if not self._closed:
+                logger.warning("the session stopped: %s", exc)
+                self._fail(exc)
+        except BaseException as exc:
+            if not self._closed:
+                logger.exception("the session thread failed")
+                self._fail(exc)
+        finally:
+            self._done.set()
+            self._settled.set()
+            self._wake_waiters()
+
+    def _fail(self, exc: BaseException) -> None:
+        self._failure = exc
+        self._board.set_state("failed", last_error=f"{type(exc).__name__}: {exc}")
+
+    def _setup(self, result: LoginResult) -> SyncWorker:
+        """After webwxinit: open the archive, load contacts, pick the sync key, make the worker."""
+        client, flow = self._client, self._flow
+        assert client is not None and flow is not None
+        init = result.init
+        me = replace(init.user, uin=init.uin)
+        account = account_key(init.uin)
+        self._supersede(account)
+        flow.emit("initialising", "contacts")
+        store = Store.open(account, self.data_dir)
+        self._store, self._me, self._account = store, me, account
+        with _LIVE_LOCK:
+            _LIVE[(str(self.data_dir), account)] = self
+        store.start_login(me)
+        contacts = self._load_contacts(client, init.contacts, init.chat_set)
+        sync_key = init.sync_key
+        state = store.sync_state
+        if result.resumed and state is not None:
+            try:
+                sync_key = SyncKey.from_json(state.sync_key)  # go on where the archive stopped
+            except WxError:
+                logger.warning("the archived sync key is not usable; starting from webwxinit's")
+        resumed_key = sync_key is not init.sync_key
+        store.apply_batch(contacts=contacts, sync_key=None if resumed_key else init.sync_key.to_json())
+        self._quarantine = Quarantine(paths.quarantine_path(self.data_dir, account))
+        self._save_credentials()
+        paths.remember_account(self.data_dir, self.base_url, account)
+        worker = SyncWorker(
+            client,
+            store,
+            self._board,
+            self._hub,
+            sync_key=sync_key,
+            me=me.user_name,
+            quarantine=self._quarantine,
+            on_messages=self._received,
+            options=self.sync_options,
+        )
+        self._worker = worker
+        if self._closed:
+            raise Interrupted(endpoint="login")
+        rooms = sum(1 for c in contacts if c.kind == "room")
+        self._board.update(
+            state="online", nickname=me.nickname, account=account, quarantined=len(self._quarantine)
+        )
+        how = "resumed" if result.resumed else "push login" if result.pushed else "QR login"
+        flow.emit("ready", f"{me.nickname}: {len(contacts) - rooms} contacts, {rooms} rooms ({how})")
+        self._hub.emit("contacts", ContactsChange(tuple(contacts)))
+        return worker
+
+    @staticmethod
+    def _load_contacts(
+        client: WebClient, first: tuple[Contact, ...], chat_set: tuple[str, ...]
+    ) -> list[Contact]:
+        """Every contact: webwxinit's, the whole contact list, then every room with its members."""
+        by_name: dict[str, Contact] = {c.user_name: c for c in first}
+        for contact in client.get_contacts():
+            by_name[contact.user_name] = contact
+        rooms = [name for name, c in by_name.items() if c.kind == "room"]
+        rooms += [name for name in chat_set if name.startswith("@@") and name not in by_name]
+        if rooms:
+            for contact in client.batch_get_contacts(rooms):
+                by_name[contact.user_name] = contact
+        return list(by_name.values())
+
+    def _supersede(self, account: str) -> None:
+        with _LIVE_LOCK:
+            other = _LIVE.get((str(self.data_dir), account))
+        if other is not None and other is not self:
+            logger.info("a new login of the same account replaces the older session in this process")
+            other.close()
+
+    def _live_key(self) -> tuple[str, str] | None:
+        return (str(self.data_dir), self._account) if self._account is not None else None
+
+    # -- credentials -------------------------------------------------------------------------------
+
+    def _saved_credentials(self) -> Credentials | None:
+        account = paths.last_account(self.data_dir, self.base_url)
+        if account is None:
+            return None
+        path = paths.credentials_path(self.data_dir, account)
+        try:
+            creds = Credentials.load(path)
+        except FileNotFoundError:
+            return None
+        except CredentialsFileError as exc:
+            logger.warning("ignoring the saved credentials: %s", exc)
+            return None
+        if self.base_url is not None and creds.hosts.api != Hosts.for_base(self.base_url).api:
+            return None  # saved for another server
+        return creds
+
+    def _save_credentials(self) -> None:
+        client, account = self._client, self._account
+        if client is None or account is None:
+            return
+        creds = client.credentials
+        if creds is None:
+            return
+        try:
+            creds.save(paths.credentials_path(self.data_dir, account))
+        except OSError as exc:
+            logger.warning("could not save the credentials for resume: %s", exc)
+
+    def _forget_credentials(self) -> None:
+        if self._account is not None:
+            path = paths.credentials_path(self.data_dir, self._account)
+            path.unlink(missing_ok=True)
+
+    # -- events and waiting ------------------------------------------------------------------------
+
+    def on(self, kind: EventKind, callback: Callable[[Any], object]) -> Callable[[], None]:
+        """Call ``callback`` on every event of ``kind``; returns a function that unsubscribes.
+
+        - ``"message"``: each new message, as a :class:`~wxnb.protocol.records.Message` (received, or
+          sent with :meth:`send`), once it is in the archive and in :attr:`messages`;
+        - ``"contacts"``: a :class:`~wxnb.session.events.ContactsChange` (changed and removed contacts);
+        - ``"status"``: the new :class:`~wxnb.session.status.SessionStatus` on every change.
+
+        Callbacks run in the sync thread (in the caller's thread for one's own sends): keep them short.
+        One that raises is logged and counted (``status.callback_errors``); it never stops the sync.
+
+        Example:
+            >>> session = Session()
+            >>> unsubscribe = session.on("message", lambda m: print(m.sender, m.text))
+            >>> unsubscribe()
+        """
+        return self._hub.on(kind, callback)
+
+    def wait_for(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
+        """Wait for a new message (arriving after this call) that ``predicate`` accepts; return it.
+
+        Example: ``session.wait_for(lambda m: m.chat_name == "Ann" and "?" in m.text, timeout=60)``
+        (``m`` is a :class:`~wxnb.protocol.records.Message`; ``chat``/``sender`` are UserNames).
+
+        Raises:
+            TimeoutError: none within ``timeout`` seconds.
+            LoggedOut, SessionClosed, SyncFailed: the session stopped meanwhile (or before).
+            Exception: whatever ``predicate`` raises.
+        """
+        waiter: queue.SimpleQueue[list[Message] | _Done] = queue.SimpleQueue()
+        with self._lock:
+            self._waiters.append(waiter)
+        try:
+            if self._done.is_set() or self._closed:
+                raise self._terminal_error()
+            deadline = time.monotonic() + timeout
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"no matching message within {timeout} s")
+                try:
+                    item = waiter.get(timeout=left)
+                except queue.Empty:
+                    raise TimeoutError(f"no matching message within {timeout} s") from None
+                if isinstance(item, _Done):
+                    raise self._terminal_error()
+                for message in item:
+                    if predicate(message):
+                        return message
+        finally:
+            with self._lock:
+                self._waiters.remove(waiter)
+
+    def _received(self, messages: list[Message]) -> None:
+        """New messages are in the archive and the tables: tell the callbacks and the waiters."""
+        self._hub.emit_each("message", messages)
+        with self._lock:
+            waiters = list(self._waiters)
+        for waiter in waiters:
+            waiter.put(messages)
+
+    def _wake_waiters(self) -> None:
+        with self._lock:
+            waiters = list(self._waiters)
+        for waiter in waiters:
+            waiter.put(_DONE)
+
+    def _terminal_error(self) -> Exception:
+        """The error that explains why the session is not (or no longer) usable."""
+        failure = self._failure
+        status = self._board.snapshot()
+        if failure is not None and not self._ready.is_set() and isinstance(failure, WxError):
+            return failure  # the login failed: its own typed error says why and what to do
+        if failure is not None:
+            error = SyncFailed(f"the session thread stopped: {type(failure).__name__}: {failure}")
+            error.__cause__ = failure
+            return error
+        if status.logout_code is not None:
+            return LoggedOut(status.logout_code)
+        if status.state == "failed":
+            return SyncFailed(f"the sync stopped: {status.last_error}")
+        if self._closed or status.state == "closed":
+            return SessionClosed("the session is closed")
+        if status.state == "logged_out":
+            return SessionClosed(f"logged out: {status.logout_reason}")
+        return SessionClosed(f"the session is {status.state}")
+
+    def _callback_failed(self, kind: str, exc: BaseException) -> None:
+        # Counted quietly: announcing the count would call a failing status callback again, forever.
+        self._board.count("callback_errors", quiet=True)
+
+    def _status_changed(self, status: SessionStatus) -> None:
+        view = self._view
+        if view is not None:
+            try:
+                view.on_status(status)
+            except Exception:
+                logger.exception("the login widget could not show the status")
+        self._hub.emit("status", status)
+
+    def _login_event(self, event: LoginEvent) -> None:
+        view = self._view
+        listeners: list[Callable[[LoginEvent], None]] = [view.on_login_event] if view is not None else []
+        for listener in listeners + self._login_listeners:
+            try:
+                listener(event)
+            except Exception:  # a broken view or listener must not break the login, nor the others
+                logger.exception("a login event listener raised")
+
+    def _http_retry(self, endpoint: str, what: str) -> None:
+        self._board.record_retry(f"{endpoint}: {what}", reconnecting=False)
+
+    def request_new_code(self) -> None:
+        """Ask the login for a new QR code now (what the widget's "New code" button does)."""
+        flow = self._flow
+        if flow is not None:
+            flow.request_new_code()
+
+    # -- state -------------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> SessionStatus:
+        """A snapshot of the state and counters (see :class:`~wxnb.session.status.SessionStatus`).
+
+        Example: ``session.status.state``, ``session.status.reconnects``, ``print(session.status)``
+        """
+        return self._board.snapshot()
+
+    @property
+    def login_events(self) -> tuple[LoginEvent, ...]:
+        """Every step of the login so far, with timestamps."""
+        return tuple(self._flow.events) if self._flow is not None else ()
+
+    @property
+    def me(self) -> Contact | None:
+        """The logged-in account (None before login)."""
+        return self._me
+
+    @property
+    def account(self) -> str | None:
+        """The account's directory name under :attr:`data_dir` (``acct-...``; reveals no uin)."""
+        return self._account
+
+    @property
+    def store(self) -> Store | None:
+        """The account's :class:`~wxnb.store.Store` (None before login)."""
+        return self._store
+
+    @property
+    def archive_path(self) -> Path | None:
+        """The archive file (open it read-only with :func:`wxnb.open_archive`); None before login."""
+        if self._account is None:
+            return None
+        return paths.account_dir(self.data_dir, self._account) / "archive.sqlite3"
+
+    @property
+    def quarantine(self) -> pd.DataFrame:
+        """Reply items that could not be decoded and were set aside (see :mod:`wxnb.session.quarantine`):
+        time, list_name, index, error, raw (the item's JSON)."""
+        q = self._quarantine or Quarantine(None)
+        return q.frame()
+
+    def pending_sends(self) -> list[SendRecord]:
+        """Sends journalled but never confirmed (their fate is unknown: look for them in messages)."""
+        return self._require_store().pending_sends()
+
+    def export_parquet(self, directory: str | Path) -> dict[str, Path]:
+        """Write the archive's messages, contacts and members as Parquet files; returns the paths.
+
+        Example: ``session.export_parquet("export/")["messages"]``
+        """
+        return self._require_store().export_parquet(directory)
+
+    # -- tables ------------------------------------------------------------------------------------
+
+    def _tables(self) -> Tables:
+        store = self._store
+        return store.tables if store is not None else _empty_tables()
+
+    @property
+    def messages(self) -> pd.DataFrame:
+        return self._tables().messages
+
+    @property
+    def contacts(self) -> pd.DataFrame:
+        return self._tables().contacts
+
+    @property
+    def friends(self) -> pd.DataFrame:
+        return self._tables().friends
+
+    @property
+    def rooms(self) -> pd.DataFrame:
+        return self._tables().rooms
+
+    @property
+    def mps(self) -> pd.DataFrame:
+        return self._tables().mps
+
+    @property
+    def members(self) -> pd.DataFrame:
+        return self._tables().members
+
+    # One place documents the columns: wxnb.store.tables.Tables (history restored from the archive
+    # included; empty frames before login).
+    messages.__doc__ = Tables.messages.__doc__
+    contacts.__doc__ = Tables.contacts.__doc__
+    friends.__doc__ = Tables.friends.__doc__
+    rooms.__doc__ = Tables.rooms.__doc__
+    mps.__doc__ = Tables.mps.__doc__
+    members.__doc__ = Tables.members.__doc__
+
+    def names_of(self, message: Message) -> tuple[str | None, str | None]:
+        """(chat name, sender name) of a message record, as the tables would show them now.
+
+        Example: ``session.on("message", lambda m: print(*session.names_of(m), m.text))``
+        """
+        store = self._store
+        if store is None:
+            return None, None
+        _, chat_name, sender_name = store.resolve(message)
+        return chat_name, sender_name
+
+    def _counts(self) -> tuple[int, int]:
+        tables = self._tables()
+        contacts = tables.contacts
+        rooms = int((contacts["kind"] == "room").sum())
+        return len(contacts) - rooms, rooms
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    def _require_store(self) -> Store:
+        if self._store is None:
+            raise NotReady("the login has not finished: session.wait_ready()")
+        return self._store
+
+    def _require_ready(self) -> tuple[Store, WebClient, Contact]:
+        status = self._board.snapshot()
+        if self._closed or not status.alive:
+            raise self._terminal_error()
+        store, client, me = self._store, self._client, self._me
+        if not self._ready.is_set() or store is None or client is None or me is None:
+            raise NotReady("the login has not finished: session.wait_ready()")
+        return store, client, me
+
+    def recipient(self, to: object) -> Recipient:
+        """Who ``to`` names (see :mod:`wxnb.session.recipients`), without sending anything."""
+        store, _, me = self._require_ready()
+        return resolve_recipient(to, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
+
+    def send(self, to: object, text: str) -> Message:
+        """Send ``text`` to ``to`` and return the sent message's record.
+
+        ``to``: a UserName, a key, a row of :attr:`contacts` (or of :attr:`messages`: a reply), or a
+        remark/nickname/display name that only one contact has. The send is journalled before the
+        request goes out; when this returns, the message is in :attr:`messages` (exactly once: the
+        server's echo is dropped as a duplicate).
+
+        Example: ``session.send("Annie", "see you at 8")``, ``session.send(session.friends.iloc[0], "hi")``
+
+        Raises:
+            RecipientNotFound, AmbiguousRecipient: ``to`` names no contact, or several (with their keys).
+            SendFailed, RateLimited: the server refused (the journal says failed).
+            OutcomeUnknown: the network failed after the request went out: the journal keeps it pending
+                (look for it in :attr:`messages` before sending again).
+            NotReady, SessionClosed, LoggedOut: no usable session.
+        """
+        if not isinstance(text, str) or not text:
+            raise ValueError("text must be a non-empty str")
+        store, client, me = self._require_ready()
+        recipient = resolve_recipient(to, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
+        client_msg_id = new_client_msg_id()
+        store.record_send(client_msg_id, recipient.user_name, text)
+        try:
+            reply = client.send_text(recipient.user_name, text, client_msg_id=client_msg_id)
+        except OutcomeUnknown:
+            raise  # the journal keeps it pending: its fate is unknown
+        except WxError as exc:
+            store.fail_send(client_msg_id, str(exc))
+            raise
+        store.complete_send(client_msg_id, reply.msg_id)
+        message = Message(
+            msg_id=reply.msg_id,
+            from_user=me.user_name,
+            to_user=recipient.user_name,
+            chat=recipient.user_name,
+            sender=me.user_name,
+            is_group=recipient.is_room,
+            is_self=True,
+            msg_type=1,
+            category="text",
+            create_time=int(time.time()),
+            text=text,
+            raw_content=encode_text(text),
+        )
+        new = store.apply_batch([message])
+        if new:
+            self._board.record_messages(len(new))
+            self._received(new)
+        return message
+
+    def mark_read(self, chat: object) -> None:
+        """Mark a conversation read (as opening it on the web page does). ``chat``: as ``to`` of :meth:`send`.
+
+        Example: ``session.mark_read("Annie")``
+        """
+        store, client, me = self._require_ready()
+        recipient = resolve_recipient(chat, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
+        client.status_notify(1, recipient.user_name)
+
+    def revoke(self, message: object) -> None:
+        """Take back one of one's own messages (within 2 minutes of sending it).
+
+        ``message``: a record :meth:`send` returned, a row of :attr:`messages`, or a msg_id. The
+        revoke notice arrives through the sync and marks the row ``revoked``.
+
+        Example: ``m = session.send("Annie", "oops"); session.revoke(m)``
+
+        Raises:
+            MessageNotFound: no such message here. RevokeRefused: too late, or not one's own.
+        """
+        store, client, _ = self._require_ready()
+        msg_id, chat = self._message_ref(message, store)
+        client_msg_id = msg_id
+        for record in store.archive.sends("sent"):
+            if record.msg_id == msg_id:
+                client_msg_id = record.client_msg_id
+                break
+        client.revoke(chat, msg_id, client_msg_id)
+
+    @staticmethod
+    def _message_ref(message: object, store: Store) -> tuple[str, str]:
+        if isinstance(message, Message):
+            return message.msg_id, message.chat
+        if isinstance(message, pd.Series):
+            msg_id, chat = message.get("msg_id"), message.get("chat")
+            if isinstance(msg_id, str) and isinstance(chat, str):
+                return msg_id, chat
+            raise TypeError("the row has no msg_id and chat: pass a row of session.messages")
+        if isinstance(message, str | int):
+            msg_id = str(message)
+            frame = store.messages
+            hits = frame.index[(frame["msg_id"] == msg_id).to_numpy(dtype=bool, na_value=False)]
+            if len(hits) == 0:
+                raise MessageNotFound(msg_id)
+            return msg_id, str(frame.at[hits[-1], "chat"])
+        raise TypeError(
+            f"pass a message record, a row of session.messages or a msg_id, not {type(message).__name__}"
+        )
+
+    def logout(self) -> None:
+        """Log out on the server (the phone shows the web session ended), forget the saved credentials,
+        and close the session. The archive stays.
+
+        Example: ``session.logout(); session.status.logout_reason``
+        """
+        client = self._client
+        if client is not None and self._ready.is_set() and self._board.snapshot().alive:
+            # The status first: the sync thread will see the session end (1101) and must not be
+            # taken for the reason.
+            if self._worker is not None:
+                self._worker.stop()
+            self._board.set_state("logged_out", logout_reason="logged out with session.logout()")
+            try:
+                client.logout()
+            except (LoggedOut, TransportError) as exc:  # over already, or unreachable: closing anyway
+                logger.info("webwxlogout: %s", exc)
+        self._forget_credentials()
+        self.close()
+
+    # -- display -----------------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<wxnb.Session {self._board.snapshot().describe()}>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))

@@ -1,0 +1,295 @@
+"""The sync worker: synccheck long poll → webwxsync → decode → archive → acknowledge → tables and events.
+
+One loop in the session's thread, after login:
+
+1. ``synccheck`` with the current SyncCheckKey (held by the server ~25 s). Selector 0: healthy, nothing
+   new (``last_sync`` is updated); anything else: step 2.
+2. ``webwxsync`` with the current SyncKey; while ``ContinueFlag`` ≠ 0, again at once with the new key.
+   Each reply is one batch:
+
+   - items that cannot be decoded are set aside (:mod:`wxnb.session.quarantine`), the rest goes on;
+   - chats the batch mentions that are not known yet (a message from a room never seen) are fetched
+     with ``webwxbatchgetcontact`` (50 per request) so that names resolve;
+   - messages, contact changes (ModContactList, DelContactList) and the new SyncKey are written to
+     the archive in one transaction (:meth:`~wxnb.store.Store.apply_batch`), de-duplicated by MsgId;
+   - **only then** is the new key used (acknowledged): a crash before that loses nothing, the server
+     delivers the batch again;
+   - the status counters move, "contacts" and "message" events fire.
+
+Failures:
+
+- ``LoggedOut`` (1100/1101/1102): the loop ends; the status says ``logged_out`` with the code and why.
+- Network failures, HTTP 5xx, Ret -1 and other server errors, rate limits, an archive that cannot be
+  written: retried with capped exponential backoff and jitter (``SyncOptions``), each retry counted on
+  the status (``reconnects``, state ``reconnecting``). After ``give_up_after`` seconds without a single
+  success the loop ends with state ``failed`` and the last error: never silent, never forever.
+- A reply that cannot be read at all (not JSON, no SyncKey): retried like a network failure, at most
+  ``max_bad_replies`` times in a row, then ``failed`` (there is no key to move on with).
+- Anything else is a bug: it propagates; the session records it on the status and raises it to whoever
+  waits (:meth:`Session.wait_for`, :meth:`Session.wait_ready`).
+
+Not handled (see the notes in the code): ModChatRoomMemberList (the simulator never sends it; the real
+server's use of it is unknown: room changes arrive as whole rooms in ModContactList) and Profile (own
+profile changes).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from wxnb.protocol.cancel import Interrupted
+from wxnb.protocol.client import WebClient
+from wxnb.protocol.errors import LoggedOut, ProtocolError, RateLimited, ServerError, TransportError, WxError
+from wxnb.protocol.records import SPECIAL_USER_NAMES, Contact, Message
+from wxnb.protocol.replies import SyncReply
+from wxnb.protocol.synckey import SyncKey
+from wxnb.session.events import ContactsChange, EventHub
+from wxnb.session.quarantine import Quarantine
+from wxnb.session.status import StatusBoard
+from wxnb.store import Store
+from wxnb.store.errors import ArchiveWriteError
+
+__all__ = ["SyncOptions", "SyncWorker"]
+
+logger = logging.getLogger("wxnb.session.sync")
+
+_MAX_NOT_FOUND: Final = 10_000  # chats webwxbatchgetcontact did not know: not asked for again
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """How the sync thread retries.
+
+    ``give_up_after``: seconds of failures without one success before the session fails (default 10
+    min: the real server logs idle sessions out sooner). ``backoff``/``max_backoff``: the pause before
+    retry *n* is ``min(max_backoff, backoff * 2**n)`` scaled by a random factor in [0.5, 1].
+    ``rate_limit_pause``: the least pause after Ret 1205. ``max_bad_replies``: unreadable replies in a
+    row before failing. ``idle_spins``: webwxsync rounds in a row that bring nothing although synccheck
+    said something was new, before the loop pauses (a server that keeps saying "new" must not be
+    hammered).
+    """
+
+    give_up_after: float = 600.0
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    rate_limit_pause: float = 10.0
+    max_bad_replies: int = 5
+    idle_spins: int = 3
+    fetch_unknown_chats: bool = True
+
+    def __post_init__(self) -> None:
+        if self.give_up_after <= 0 or self.backoff < 0 or self.max_backoff < 0 or self.max_bad_replies < 1:
+            raise ValueError("give_up_after > 0, backoff >= 0, max_backoff >= 0, max_bad_replies >= 1")
+
+
+class _GaveUp(Exception):
+    """Internal: the retry budget is spent."""
+
+
+class SyncWorker:
+    """The loop described in the module docstring. :meth:`run` blocks until it ends; :meth:`stop`
+    (from any thread, with ``client.interrupt()``) ends it within milliseconds.
+
+    ``on_messages`` is called with each batch's new messages, after the archive commit.
+    """
+
+    def __init__(
+        self,
+        client: WebClient,
+        store: Store,
+        board: StatusBoard,
+        hub: EventHub,
+        *,
+        sync_key: SyncKey,
+        check_key: SyncKey | None = None,
+        me: str,
+        quarantine: Quarantine,
+        on_messages: Callable[[list[Message]], None],
+        options: SyncOptions | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.client = client
+        self.store = store
+        self.board = board
+        self.hub = hub
+        self.sync_key = sync_key
+        self.check_key = check_key or sync_key
+        self.me = me
+        self.quarantine = quarantine
+        self.on_messages = on_messages
+        self.options = options or SyncOptions()
+        self._rng = rng or random.Random()
+        self._stop = threading.Event()
+        self._not_found: set[str] = set()
+        self._progress = False
+
+    def stop(self) -> None:
+        """Ask the loop to end (also call ``client.interrupt()`` to end a held long poll at once)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # -- the loop ----------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Sync until stopped, logged out, or out of retries (see the module docstring).
+
+        Raises:
+            Exception: anything unexpected (a bug), for the session to record and report.
+        """
+        failing_since: float | None = None
+        failures = 0
+        bad_replies = 0
+        spins = 0
+        while not self._stop.is_set():
+            self._progress = False
+            try:
+                idle = self._round()
+            except Interrupted:
+                if self._stop.is_set():
+                    return
+                raise
+            except LoggedOut as exc:
+                self._logged_out(exc)
+                return
+            except (TransportError, ServerError, RateLimited, ProtocolError, ArchiveWriteError) as exc:
+                if self._stop.is_set():
+                    return
+                now = time.monotonic()
+                if self._progress:  # some batches went through before the failure: a fresh budget
+                    failing_since, failures, bad_replies = None, 0, 0
+                failing_since = failing_since if failing_since is not None else now
+                failures += 1
+                if isinstance(exc, ProtocolError):
+                    bad_replies += 1
+                try:
+                    self._check_budget(exc, now - failing_since, bad_replies)
+                except _GaveUp:
+                    return
+                pause = self._pause(failures, exc)
+                logger.warning("sync: %s; retry %d in %.2f s", exc, failures, pause)
+                self.board.record_retry(f"{type(exc).__name__}: {exc}", reconnecting=True)
+                if self._stop.wait(pause):
+                    return
+                continue
+            failing_since, failures, bad_replies = None, 0, 0
+            spins = spins + 1 if idle else 0
+            # synccheck keeps saying "new" but webwxsync brings nothing: pause instead of spinning.
+            if spins >= self.options.idle_spins and self._stop.wait(min(5.0, 0.5 * spins)):
+                return
+
+    def _check_budget(self, exc: WxError | ArchiveWriteError, failing_for: float, bad_replies: int) -> None:
+        options = self.options
+        if bad_replies >= options.max_bad_replies:
+            reason = f"{bad_replies} webwxsync/synccheck replies in a row could not be read; the last: {exc}"
+        elif failing_for >= options.give_up_after:
+            reason = (
+                f"no successful sync for {failing_for:.0f} s (the limit is {options.give_up_after:g} s); "
+                f"last error: {exc}"
+            )
+        else:
+            return
+        logger.error("sync: giving up: %s", reason)
+        self.board.set_state("failed", last_error=reason, errors=self.board.snapshot().errors + 1)
+        raise _GaveUp
+
+    def _pause(self, failures: int, exc: object) -> float:
+        options = self.options
+        cap = min(options.max_backoff, options.backoff * 2 ** (failures - 1))
+        pause: float = cap * self._rng.uniform(0.5, 1.0)
+        if isinstance(exc, RateLimited):
+            pause = max(pause, options.rate_limit_pause)
+        return pause
+
+    def _logged_out(self, exc: LoggedOut) -> None:
+        logger.warning("sync: %s", exc)
+        self.board.set_state(
+            "logged_out", logout_code=exc.code, logout_reason=exc.reason, last_error=str(exc)
+        )
+
+    def _round(self) -> bool:
+        """One synccheck and, if needed, webwxsync until ContinueFlag is 0. True: nothing came."""
+        check = self.client.sync_check(self.check_key)
+        if not check.needs_sync:
+            self.board.record_check()
+            return False
+        idle = True
+        while not self._stop.is_set():
+            started = time.perf_counter()
+            reply = self.client.sync(self.sync_key, skip_bad_items=True)
+            if (
+                reply.messages
+                or reply.modified_contacts
+                or reply.deleted_contacts
+                or reply.sync_key != self.sync_key
+            ):
+                idle = False
+            self.apply(reply, started)
+            if not reply.continue_flag:
+                break
+        return idle
+
+    # -- one batch ---------------------------------------------------------------------------------
+
+    def apply(self, reply: SyncReply, started: float | None = None) -> list[Message]:
+        """Apply one webwxsync reply (see the module docstring); returns the new messages."""
+        if reply.skipped:
+            count = self.quarantine.add(reply.skipped)
+            logger.warning("sync: %d undecodable item(s) set aside in the quarantine", count)
+            self.board.count("quarantined", count)
+        contacts = list(reply.modified_contacts)
+        fetched = self._fetch_unknown(reply.messages, contacts) if self.options.fetch_unknown_chats else []
+        removed = [c.user_name for c in reply.deleted_contacts]
+        new = self.store.apply_batch(
+            reply.messages, contacts=[*contacts, *fetched], removed=removed, sync_key=reply.sync_key.to_json()
+        )
+        # The batch and its key are durable: acknowledge the key now (the next request carries it).
+        self.sync_key = reply.sync_key
+        self.check_key = reply.sync_check_key
+        self._progress = True
+        latency = time.perf_counter() - started if started is not None else None
+        self.board.record_batch(messages=len(new), latency=latency)
+        if contacts or fetched or removed:
+            self.hub.emit("contacts", ContactsChange(tuple(contacts + fetched), tuple(removed)))
+        if new:
+            self.on_messages(new)
+        return new
+
+    def _fetch_unknown(self, messages: Sequence[Message], contacts: Iterable[Contact]) -> list[Contact]:
+        """The contacts (rooms with members) of chats in ``messages`` that nobody knows yet."""
+        if not messages:
+            return []
+        listed = {c.user_name for c in contacts}
+        key_of = self.store.key_of
+        unknown = [
+            chat
+            for chat in {m.chat for m in messages}
+            if chat not in listed
+            and chat != self.me
+            and chat not in SPECIAL_USER_NAMES
+            and chat not in self._not_found
+            and key_of(chat) is None
+        ]
+        if not unknown:
+            return []
+        try:
+            found = list(self.client.batch_get_contacts(sorted(unknown)))
+        except (LoggedOut, Interrupted):
+            raise
+        except (TransportError, ServerError, RateLimited, ProtocolError) as exc:
+            # Names stay unknown for this batch (NaN in the tables); the messages must not wait.
+            logger.warning("sync: could not fetch %d unknown chat(s): %s", len(unknown), exc)
+            self.board.record_error(f"fetching unknown chats: {exc}")
+            return []
+        missing = set(unknown) - {c.user_name for c in found}
+        if missing and len(self._not_found) < _MAX_NOT_FOUND:
+            self._not_found.update(missing)
+        return found

@@ -66,6 +66,7 @@ def test_not_a_notebook_here() -> None:
 
 
 def test_the_widget_view_follows_the_login_and_the_status(sim: Simulator, tmp_path: Path) -> None:
+    sim.hold = 60.0  # the status line must not wait for the first synccheck to return
     from tests.frontend import ensure_bundle
 
     ensure_bundle()
@@ -87,6 +88,7 @@ def test_the_widget_view_follows_the_login_and_the_status(sim: Simulator, tmp_pa
         status = widget.status
         assert (status["nickname"], status["contacts"], status["rooms"]) == ("Me 🐼", 6, 3)
         assert widget.qr == ""
+        sim.hold = 0.3
         sim.phone.logout()
         wait_until(lambda: widget.status.get("state") == "logged_out", what="logged out on the widget")
         assert "1100" in widget.status["reason"]

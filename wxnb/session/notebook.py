@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -54,10 +55,21 @@ class NotebookLoginView:
     logged in (cheap: the tables cache their frames).
     """
 
-    def __init__(self, widget: LoginWidget, counts: Callable[[], tuple[int, int]]) -> None:
+    def __init__(
+        self, widget: LoginWidget, counts: Callable[[], tuple[int, int]], *, counts_every: float = 1.0
+    ) -> None:
         self.widget = widget
         self._counts = counts
+        self._counts_every = counts_every
+        self._counted: tuple[float, tuple[int, int]] | None = None
         self._ready = False
+
+    def _current_counts(self) -> tuple[int, int]:
+        # Status changes come with every sync batch: count contacts at most once a second.
+        now = time.monotonic()
+        if self._counted is None or now - self._counted[0] >= self._counts_every:
+            self._counted = (now, self._counts())
+        return self._counted[1]
 
     def on_login_event(self, event: LoginEvent) -> None:
         w = self.widget
@@ -97,7 +109,7 @@ class NotebookLoginView:
         else:  # failed, closed
             state = "closed"
             reason = (status.last_error or "failed") if status.state == "failed" else "closed"
-        contacts, rooms = self._counts()
+        contacts, rooms = self._current_counts()
         self.widget.show_status(
             StatusView(
                 nickname=status.nickname,

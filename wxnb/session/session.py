@@ -46,7 +46,7 @@ from wxnb.session.quarantine import Quarantine
 from wxnb.session.recipients import Recipient, resolve_recipient
 from wxnb.session.status import SessionStatus, StatusBoard
 from wxnb.session.sync import SyncOptions, SyncWorker
-from wxnb.store import SendRecord, Store, Tables, account_key
+from wxnb.store import SendRecord, Store, StoreError, Tables, account_key
 
 if TYPE_CHECKING:
     from wxnb.session.notebook import NotebookLoginView
@@ -314,11 +314,12 @@ class Session:
         if self._closed:
             raise Interrupted(endpoint="login")
         rooms = sum(1 for c in contacts if c.kind == "room")
+        how = "resumed" if result.resumed else "push login" if result.pushed else "QR login"
+        flow.emit("ready", f"{me.nickname}: {len(contacts) - rooms} contacts, {rooms} rooms ({how})")
+        # After "ready": a view that waits for it draws this first status at once.
         self._board.update(
             state="online", nickname=me.nickname, account=account, quarantined=len(self._quarantine)
         )
-        how = "resumed" if result.resumed else "push login" if result.pushed else "QR login"
-        flow.emit("ready", f"{me.nickname}: {len(contacts) - rooms} contacts, {rooms} rooms ({how})")
         self._hub.emit("contacts", ContactsChange(tuple(contacts)))
         return worker
 
@@ -455,7 +456,7 @@ class Session:
         """The error that explains why the session is not (or no longer) usable."""
         failure = self._failure
         status = self._board.snapshot()
-        if failure is not None and not self._ready.is_set() and isinstance(failure, WxError):
+        if failure is not None and not self._ready.is_set() and isinstance(failure, WxError | StoreError):
             return failure  # the login failed: its own typed error says why and what to do
         if failure is not None:
             error = SyncFailed(f"the session thread stopped: {type(failure).__name__}: {failure}")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import stat
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.session.conftest import log_in, make_session, new_qr, wait_until
 from tests.sim.conftest import ANN, MING1, MING2, SAVED_ROOM, TOM
-from wxnb.protocol.errors import RateLimited, RevokeRefused
+from wxnb.protocol.errors import OutcomeUnknown, RateLimited, RevokeRefused
 from wxnb.protocol.records import Message
 from wxnb.session import (
     AmbiguousRecipient,
@@ -141,3 +144,31 @@ def test_actions_before_login_say_to_wait(sim: Simulator, tmp_path: Path) -> Non
         session.close()
     with pytest.raises(ValueError, match="non-empty"):
         session.send("Annie ✨", "")
+
+
+def test_a_send_whose_fate_is_unknown_stays_pending_in_the_journal(sim: Simulator, session: Session) -> None:
+    sim.faults.add("http_502", endpoint="webwxsendmsg", times=1)
+    with pytest.raises(OutcomeUnknown) as info:
+        session.send("Annie ✨", "did it go?")
+    (pending,) = session.pending_sends()
+    assert (pending.content, pending.status) == ("did it go?", "pending")
+    assert info.value.client_msg_id == pending.client_msg_id  # journalled before the request went out
+    assert "did it go?" not in set(session.messages.text)
+
+
+def test_credentials_are_kept_private_and_out_of_every_repr(sim: Simulator, session: Session) -> None:
+    assert session.account is not None and session.archive_path is not None
+    path = session.archive_path.parent / "credentials.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    saved = json.loads(path.read_text())
+    secrets = [saved["sid"], saved["skey"], str(saved["uin"]), saved["pass_ticket"]]
+    shown = repr(session) + repr(session.status) + session.status.describe() + repr(session.login_events)
+    assert not [s for s in secrets if s and s in shown]
+
+
+def test_export_parquet_writes_the_archive(sim: Simulator, session: Session, tmp_path: Path) -> None:
+    msg_id = sim.phone.send(("friend", ANN), "to parquet")
+    session.wait_for(lambda m: m.msg_id == msg_id, timeout=10)
+    written = session.export_parquet(tmp_path / "out")
+    assert msg_id in set(pd.read_parquet(written["messages"]).msg_id)
+    assert len(pd.read_parquet(written["contacts"])) == len(session.contacts)

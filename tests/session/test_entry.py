@@ -95,3 +95,26 @@ def test_the_widget_view_follows_the_login_and_the_status(sim: Simulator, tmp_pa
     finally:
         session.close()
         widget.close()
+
+
+def test_login_with_the_widget_returns_at_once_and_new_code_restarts_the_qr(
+    sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.frontend import ensure_bundle
+
+    ensure_bundle()
+    session = wxnb.login(sim.base_url, data_dir=tmp_path, resume=False, show="widget")
+    try:
+        assert session.status.state == "logging_in" and session._view is not None
+        widget = session._view.widget
+        first = new_qr(sim, set())
+        wait_until(lambda: widget.phase == "waiting", what="the QR on the widget")
+        for callback in widget._new_code_callbacks:  # what a click on "New code" runs
+            callback()
+        second = new_qr(sim, {first})
+        sim.phone.confirm(second)
+        session.wait_ready(10)
+        assert session.interactive
+    finally:
+        session.close()
+    capsys.readouterr()  # display() outside a kernel prints the widget's repr

@@ -159,3 +159,29 @@ def test_status_events_follow_the_state(sim: Simulator, tmp_path: Path) -> None:
     finally:
         session.close()
     assert states[0] == "logging_in" and "online" in states and states[-2:] == ["logged_out", "closed"]
+
+
+def test_a_sender_missing_from_a_known_room_refetches_the_room(spec: Any, tmp_path: Path) -> None:
+    def hide_room_changes(path: str, body: bytes) -> bytes:
+        if not path.endswith("/webwxsync"):
+            return body
+        reply = json.loads(body)
+        reply["ModContactList"] = [c for c in reply["ModContactList"] if not c["UserName"].startswith("@@")]
+        reply["ModContactCount"] = len(reply["ModContactList"])
+        return json.dumps(reply, ensure_ascii=False).encode()
+
+    newcomer = STRANGERS[3]
+    with Simulator(spec, hold=0.3) as sim, RewritingProxy(sim.base_url, hide_room_changes) as proxy:
+        session = Session(proxy.base_url, data_dir=tmp_path, retry=FAST_RETRY).start()
+        try:
+            sim.phone.confirm(new_qr(sim, set()))
+            session.wait_ready(10)
+            room_key = session.rooms.set_index("nickname").at["家人群 👨‍👩‍👧", "key"]
+            sim.phone.add_members(SAVED_ROOM, [newcomer])  # the session does not hear of it...
+            msg_id = sim.phone.send(("room", SAVED_ROOM), "hello all", sender=newcomer)
+            session.wait_for(lambda m: m.msg_id == msg_id, timeout=10)  # ...until the newcomer writes
+            row = session.messages.set_index("msg_id").loc[msg_id]
+            assert row.sender_name == "成员10 🎈"
+            assert (session.members.room_key == room_key).sum() == 5
+        finally:
+            session.close()

@@ -8,8 +8,9 @@ One loop in the session's thread, after login:
    Each reply is one batch:
 
    - items that cannot be decoded are set aside (:mod:`wxnb.session.quarantine`), the rest goes on;
-   - chats the batch mentions that are not known yet (a message from a room never seen) are fetched
-     with ``webwxbatchgetcontact`` (50 per request) so that names resolve;
+   - chats the batch mentions that are not known yet (a message from a room never seen), and known
+     rooms with a message from a sender missing from their member list, are fetched with
+     ``webwxbatchgetcontact`` (50 per request, rooms with their members) so that names resolve;
    - messages, contact changes (ModContactList, DelContactList) and the new SyncKey are written to
      the archive in one transaction (:meth:`~wxnb.store.Store.apply_batch`), de-duplicated by MsgId;
    - **only then** is the new key used (acknowledged): a crash before that loses nothing, the server
@@ -60,6 +61,7 @@ __all__ = ["SyncOptions", "SyncWorker"]
 logger = logging.getLogger("wxnb.session.sync")
 
 _MAX_NOT_FOUND: Final = 10_000  # chats webwxbatchgetcontact did not know: not asked for again
+_MAX_CHECKED: Final = 200_000  # (room, sender) pairs whose name was looked up (then forgotten, once full)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +129,7 @@ class SyncWorker:
         self._rng = rng or random.Random()
         self._stop = threading.Event()
         self._not_found: set[str] = set()
+        self._checked_senders: set[tuple[str, str]] = set()
         self._progress = False
 
     def stop(self) -> None:
@@ -264,7 +267,8 @@ class SyncWorker:
         return new
 
     def _fetch_unknown(self, messages: Sequence[Message], contacts: Iterable[Contact]) -> list[Contact]:
-        """The contacts (rooms with members) of chats in ``messages`` that nobody knows yet."""
+        """Contacts to fetch for this batch: chats nobody knows yet, and known rooms whose member list
+        lacks a sender (webwxbatchgetcontact gives rooms with their members)."""
         if not messages:
             return []
         listed = {c.user_name for c in contacts}
@@ -278,18 +282,43 @@ class SyncWorker:
             and chat not in self._not_found
             and key_of(chat) is None
         ]
-        if not unknown:
+        stale = self._rooms_missing_senders(messages, listed, set(unknown))
+        wanted = sorted(set(unknown) | stale)
+        if not wanted:
             return []
         try:
-            found = list(self.client.batch_get_contacts(sorted(unknown)))
+            found = list(self.client.batch_get_contacts(wanted))
         except (LoggedOut, Interrupted):
             raise
         except (TransportError, ServerError, RateLimited, ProtocolError) as exc:
             # Names stay unknown for this batch (NaN in the tables); the messages must not wait.
-            logger.warning("sync: could not fetch %d unknown chat(s): %s", len(unknown), exc)
+            logger.warning("sync: could not fetch %d unknown chat(s): %s", len(wanted), exc)
             self.board.record_error(f"fetching unknown chats: {exc}")
             return []
         missing = set(unknown) - {c.user_name for c in found}
         if missing and len(self._not_found) < _MAX_NOT_FOUND:
             self._not_found.update(missing)
         return found
+
+    def _rooms_missing_senders(
+        self, messages: Sequence[Message], listed: set[str], unknown: set[str]
+    ) -> set[str]:
+        """Known rooms with a message from someone the room's member list (as known) lacks.
+
+        Each (room, sender) pair is looked at once: a member the server does not name either is not
+        asked for again and again.
+        """
+        rooms: set[str] = set()
+        checked = self._checked_senders
+        for m in messages:
+            if not m.is_group or m.is_self or m.sender == m.chat:
+                continue
+            pair = (m.chat, m.sender)
+            if pair in checked or m.chat in listed or m.chat in unknown:
+                continue
+            if len(checked) >= _MAX_CHECKED:
+                checked.clear()
+            checked.add(pair)
+            if self.store.resolve(m)[2] is None:  # no remark, in-room name or nickname for the sender
+                rooms.add(m.chat)
+        return rooms

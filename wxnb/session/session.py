@@ -249,8 +249,6 @@ class Session:
             assert flow is not None
             result = flow.run()
             worker = self._setup(result)
-            self._ready.set()
-            self._settled.set()
             worker.run()
         except Interrupted as exc:
             if not self._closed:
@@ -315,7 +313,9 @@ class Session:
             raise Interrupted(endpoint="login")
         rooms = sum(1 for c in contacts if c.kind == "room")
         how = "resumed" if result.resumed else "push login" if result.pushed else "QR login"
+        self._ready.set()  # before the event: a listener may act on the session at once
         flow.emit("ready", f"{me.nickname}: {len(contacts) - rooms} contacts, {rooms} rooms ({how})")
+        self._settled.set()  # after it: wait_ready() returns once every listener saw "ready"
         # After "ready": a view that waits for it draws this first status at once.
         self._board.update(
             state="online", nickname=me.nickname, account=account, quarantined=len(self._quarantine)

@@ -67,6 +67,47 @@ def test_sustained_stream_is_capped_at_one_apply_per_interval(fake_time: FakeTim
     assert coalescer.applied == len(applied)
 
 
+def test_updates_that_change_nothing_take_no_slot(fake_time: FakeTime) -> None:
+    shown: dict[str, object] = {}
+
+    def apply(values: dict[str, object]) -> None:
+        shown.update(values)
+        applied.append(values)
+
+    applied: Applied = []
+    coalescer = Coalescer(
+        apply,
+        clock=fake_time.clock,
+        schedule=fake_time.schedule,
+        unchanged=lambda key, value: key in shown and shown[key] == value,
+    )
+    coalescer.submit({"phase": "confirming", "hint": ""})
+    fake_time.advance(0.02)
+    coalescer.submit({"phase": "confirming", "hint": ""})  # the same again: nothing to do
+    assert fake_time.booked == []
+    fake_time.advance(0.01)
+    coalescer.submit({"phase": "confirming"})
+    coalescer.submit({"phase": "ready", "hint": ""})  # a real change after a repeat...
+    assert fake_time.booked != []  # ...still waits for its slot (the first apply was 30 ms ago)
+    fake_time.advance(0.1)
+    assert applied == [{"phase": "confirming", "hint": ""}, {"phase": "ready"}]
+
+
+def test_a_pending_key_set_back_to_its_shown_value_is_not_lost(fake_time: FakeTime) -> None:
+    shown: dict[str, object] = {}
+    coalescer = Coalescer(
+        shown.update,
+        clock=fake_time.clock,
+        schedule=fake_time.schedule,
+        unchanged=lambda key, value: key in shown and shown[key] == value,
+    )
+    coalescer.submit({"phase": "waiting"})
+    coalescer.submit({"phase": "expired"})  # pending...
+    coalescer.submit({"phase": "waiting"})  # ...and back: equal to what is shown, but must win
+    fake_time.advance(0.1)
+    assert shown == {"phase": "waiting"}
+
+
 def test_flush_applies_now_and_a_late_cancelled_timer_does_nothing(fake_time: FakeTime) -> None:
     coalescer, applied = make(fake_time)
     coalescer.submit({"n": 1})

@@ -192,6 +192,20 @@ def test_a_burst_is_coalesced_and_the_latest_state_wins(widget: LoginWidget, fak
     assert changes == ["status", "status"]
 
 
+def test_a_repeated_state_sends_nothing_and_takes_no_slot(widget: LoginWidget, fake_time: FakeTime) -> None:
+    sent: list[dict[str, object]] = []
+    widget._send = lambda msg, buffers=None: sent.append(msg)  # the comm boundary, not the logic
+    view = StatusView(nickname="Ann", contacts=3, last_sync=1_800_000_000)
+    widget.show_status(view)
+    fake_time.advance(0.05)
+    for _ in range(5):  # status events that change nothing shown
+        widget.show_status(view)
+    assert len(sent) == 1 and fake_time.booked == []
+    fake_time.advance(0.06)
+    widget.show_status(StatusView(nickname="Ann", contacts=4, last_sync=1_800_000_000))
+    assert len(sent) == 2 and widget.status["contacts"] == 4  # at once: the repeats took no slot
+
+
 def test_one_coalesced_apply_is_one_comm_message(widget: LoginWidget, fake_time: FakeTime) -> None:
     sent: list[dict[str, object]] = []
     widget._send = lambda msg, buffers=None: sent.append(msg)  # the comm boundary, not the logic

@@ -4,7 +4,9 @@ The sync thread may report many changes in a burst; each one sent as-is would fl
 channel and the browser. A :class:`Coalescer` keeps only the latest pending value of each key
 and hands them to ``apply`` (which sets the traits inside ``hold_sync()``) at most once per
 ``min_interval``. A lone update is applied at once, in the caller's thread, so it adds no latency;
-only updates that follow within ``min_interval`` wait, on a timer thread, for the next slot.
+only updates that follow within ``min_interval`` wait, on a timer thread, for the next slot. An
+update that would change nothing (every value already shown, told by ``unchanged``) takes no slot,
+so repeats never delay the next real change.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ class Coalescer:
         min_interval: least time between two applies, in seconds (0.1 = at most 10 per second).
         clock: monotonic clock in seconds (injectable for tests).
         schedule: how a deferred flush is run later (injectable for tests).
+        unchanged: ``unchanged(key, value)`` is True when ``key`` already shows ``value``; such
+            values are dropped (unless an update of that key is pending or being applied).
     """
 
     def __init__(
@@ -68,6 +72,7 @@ class Coalescer:
         min_interval: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         schedule: Scheduler = thread_timer,
+        unchanged: Callable[[str, object], bool] | None = None,
     ) -> None:
         if min_interval < 0:
             raise ValueError(f"min_interval must be >= 0 seconds, not {min_interval}")
@@ -77,7 +82,9 @@ class Coalescer:
         self._schedule = schedule
         self._lock = threading.Lock()  # guards the fields below
         self._apply_lock = threading.Lock()  # one apply at a time, in order
+        self._unchanged = unchanged
         self._pending: dict[str, object] = {}
+        self._applying: frozenset[str] = frozenset()  # keys of the apply under way
         self._timer: Cancellable | None = None
         self._booking = 0  # which booked flush is current: a cancelled one may still fire late
         self._last_slot = float("-inf")
@@ -99,6 +106,13 @@ class Coalescer:
         with self._lock:
             if self._stopped:
                 raise WidgetClosed("the widget was closed; create a new one to show more updates")
+            unchanged = self._unchanged
+            if unchanged is not None:
+                # A key pending or being applied may be about to change: its new value must follow.
+                busy = self._pending.keys() | self._applying
+                values = {k: v for k, v in values.items() if k in busy or not unchanged(k, v)}
+                if not values:
+                    return
             self._pending.update(values)
             if self._timer is not None:
                 return  # a flush is already booked; it will carry these values too
@@ -150,6 +164,11 @@ class Coalescer:
         with self._apply_lock:
             with self._lock:
                 values, self._pending = self._pending, {}
-            if values:
-                self._apply(values)
-                self.applied += 1
+                self._applying = frozenset(values)
+            try:
+                if values:
+                    self._apply(values)
+                    self.applied += 1
+            finally:
+                with self._lock:
+                    self._applying = frozenset()

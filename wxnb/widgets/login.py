@@ -170,7 +170,13 @@ class LoginWidget(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._new_code_callbacks: list[NewCodeCallback] = []
         self._callbacks_lock = threading.Lock()
-        self._updates = Coalescer(self._apply, min_interval=min_interval, clock=clock, schedule=schedule)
+        self._updates = Coalescer(
+            self._apply,
+            min_interval=min_interval,
+            clock=clock,
+            schedule=schedule,
+            unchanged=lambda name, value: bool(getattr(self, name) == value),
+        )
         self.on_msg(self._on_frontend_msg)
 
     # -- what the session calls -------------------------------------------------------------

@@ -24,6 +24,13 @@ test("busy phases spin, refusals and failures get a mark", () => {
   assert.deepEqual(marked, ["blocked", "failed"]);
 });
 
+test("starting with a hint (resume, a login pushed to the phone) is not about a code", () => {
+  assert.equal(describe({ phase: "starting" }, NOW).title, "Getting a login code…");
+  const pushed = describe({ phase: "starting", hint: "Confirm the login on your phone." }, NOW);
+  assert.equal(pushed.title, "Logging in…");
+  assert.equal(pushed.hint, "Confirm the login on your phone.");
+});
+
 test("unknown phase is drawn as starting, not as an error", () => {
   assert.equal(describe({ phase: "bogus" }, NOW).phase, "starting");
   assert.equal(describe({}, NOW).phase, "starting");

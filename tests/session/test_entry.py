@@ -1,4 +1,7 @@
-"""The public face: lazy ``import wxnb``, ``wxnb.demo()``, the ``wxnb demo`` command, the widget view."""
+"""The public face: lazy ``import wxnb``, ``wxnb.demo()``, the ``wxnb demo`` command, ``login()``.
+
+The widget's wiring is tested in ``test_notebook.py``.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,8 @@ import pytest
 import requests
 
 import wxnb
-from tests.session.conftest import make_session, new_qr, wait_until
-from wxnb.session.notebook import NotebookLoginView, in_notebook
+from tests.session.conftest import new_qr, wait_until
+from wxnb.session.notebook import in_notebook
 from wxnb.sim.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,38 +66,6 @@ def test_the_demo_command_prints_messages_and_status_then_stops(tmp_path: Path) 
 
 def test_not_a_notebook_here() -> None:
     assert not in_notebook()
-
-
-def test_the_widget_view_follows_the_login_and_the_status(sim: Simulator, tmp_path: Path) -> None:
-    sim.hold = 60.0  # the status line must not wait for the first synccheck to return
-    from tests.frontend import ensure_bundle
-
-    ensure_bundle()
-    from wxnb.widgets import LoginWidget
-
-    widget = LoginWidget(min_interval=0.0)
-    session = make_session(sim, tmp_path, interactive=True)
-    session._view = NotebookLoginView(widget, session._counts)
-    widget.on_new_code(session.request_new_code)
-    session.start()
-    try:
-        uuid = new_qr(sim, set())
-        wait_until(lambda: widget.phase == "waiting" and widget.qr.startswith("data:image/svg+xml"))
-        sim.phone.scan(uuid)
-        wait_until(lambda: widget.phase == "scanned" and widget.avatar.startswith("data:image/jpeg"))
-        sim.phone.confirm(uuid)
-        session.wait_ready(10)
-        wait_until(lambda: widget.phase == "ready" and widget.status.get("state") == "online")
-        status = widget.status
-        assert (status["nickname"], status["contacts"], status["rooms"]) == ("Me 🐼", 6, 3)
-        assert widget.qr == ""
-        sim.hold = 0.3
-        sim.phone.logout()
-        wait_until(lambda: widget.status.get("state") == "logged_out", what="logged out on the widget")
-        assert "1100" in widget.status["reason"]
-    finally:
-        session.close()
-        widget.close()
 
 
 def test_login_with_the_widget_returns_at_once_and_new_code_restarts_the_qr(

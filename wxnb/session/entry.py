@@ -70,9 +70,16 @@ def login(
         **options,
     )
     if mode == "widget":
-        widget = show_login_widget()
-        session._view = NotebookLoginView(widget, session._counts)
-        widget.on_new_code(session.request_new_code)
+        widget = show_login_widget()  # here, on the caller's (main) thread; never from the session's
+        session._attach_view(
+            NotebookLoginView(
+                widget,
+                session._counts,
+                status=lambda: session.status,
+                desktop=session.desktop,
+                retry=session.interactive,
+            )
+        )
         session.start()
         return session
     if mode == "terminal":

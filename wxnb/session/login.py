@@ -18,8 +18,11 @@ calls from other threads are :meth:`LoginFlow.request_new_code` (the widget's "N
 
 When the QR code has expired ``max_refreshes`` times, the flow raises
 :class:`~wxnb.protocol.errors.LoginExpired` — unless ``interactive`` (a widget with a "New code"
-button is shown): then it parks in ``expired`` until the user asks for a new code or the session is
-closed. The same holds for network failures before the QR is scanned.
+button is shown): then it *parks* in ``expired`` (the event carries the error) until the user asks
+for a new code or the session is closed. Any other failure but a refusal (``blocked``) parks an
+interactive flow the same way, in ``failed``; a new code then starts the login over. While parked,
+:attr:`LoginFlow.parked` is the error. "New code" is bounded: clicks while a code is being fetched
+fold into that code, so each click costs at most one new QR code.
 
 Example (against the simulator; the phone confirms by itself):
     >>> from wxnb.sim.simulator import Simulator
@@ -153,6 +156,7 @@ class LoginFlow:
         self._new_code = threading.Event()
         self._poll_token: CancelToken | None = None
         self._codes = 0
+        self._parked: WxError | None = None
 
     # -- from other threads ------------------------------------------------------------------------
 
@@ -172,6 +176,11 @@ class LoginFlow:
             token = self._poll_token
         if token is not None:
             token.cancel()
+
+    @property
+    def parked(self) -> WxError | None:
+        """The error an interactive flow is parked on, waiting for "New code" (None while it runs)."""
+        return self._parked
 
     # -- the flow ----------------------------------------------------------------------------------
 
@@ -208,18 +217,22 @@ class LoginFlow:
             LoginBlocked: the server refuses web login for this account (1203).
             LoginExpired: the QR code expired ``max_refreshes`` + 1 times (not when ``interactive``).
             Interrupted: :meth:`cancel` was called.
-            WxError: another failure (TransportError: the network, ...).
+            WxError: another failure (TransportError: the network, ...); not when ``interactive``.
         """
-        try:
-            return self._run()
-        except LoginBlocked as exc:
-            self.emit("blocked", exc.server_message or str(exc), error=exc)
-            raise
-        except Interrupted:
-            raise
-        except WxError as exc:
-            self.emit("failed", str(exc), error=exc)
-            raise
+        while True:
+            try:
+                return self._run()
+            except LoginBlocked as exc:
+                self.emit("blocked", exc.server_message or str(exc), error=exc)
+                raise
+            except Interrupted:
+                raise
+            except WxError as exc:
+                if not self.interactive:
+                    self.emit("failed", str(exc), error=exc)
+                    raise
+                # A person can try again: wait for "New code", then start over.
+                self._park(exc, "failed", str(exc))
 
     def _run(self) -> LoginResult:
         if self.saved is not None:
@@ -301,6 +314,9 @@ class LoginFlow:
             self.emit("starting", "getting a QR code")
             try:
                 uuid = self.client.jslogin()
+                with self._lock:
+                    # A click while this code was being fetched asked for exactly this code.
+                    self._new_code.clear()
                 redirect = self._watch(uuid)
             except _NewCode:
                 refreshes = 0
@@ -308,8 +324,7 @@ class LoginFlow:
             except TransportError as exc:
                 if not self.interactive:
                     raise
-                self.emit("failed", str(exc), error=exc)
-                self._park()
+                self._park(exc, "failed", str(exc))
                 refreshes = 0
                 continue
             if redirect is not None:
@@ -321,18 +336,25 @@ class LoginFlow:
                 )
                 if not self.interactive:
                     raise error
-                self.emit("expired", "click New code to get another QR code", error=error)
-                self._park()
+                self._park(error, "expired", "click New code to get another QR code")
                 refreshes = 0
             else:
                 self.emit("expired", "the QR code expired; getting a new one")
 
-    def _park(self) -> None:
-        """Wait (interactive only) until the user asks for a new code or the flow is cancelled."""
-        self._new_code.wait()
-        self._check_closed()
+    def _park(self, error: WxError, phase: LoginPhase, detail: str) -> None:
+        """Publish ``phase`` with ``error``, then wait (interactive only) until the user asks for a new
+        code or the flow is cancelled. :attr:`parked` is the error meanwhile (set before the event, so
+        a listener sees it)."""
         with self._lock:
-            self._new_code.clear()
+            self._parked = error
+        try:
+            self.emit(phase, detail, error=error)
+            self._new_code.wait()
+        finally:
+            with self._lock:
+                self._parked = None
+                self._new_code.clear()
+        self._check_closed()
 
     def _watch(self, uuid: str) -> str | None:
         """Poll one QR code: its redirect URI once confirmed, None when it expired."""

@@ -1,28 +1,67 @@
-"""The login in a notebook: login events and status changes drawn by a :class:`~wxnb.widgets.LoginWidget`.
+"""The login in a notebook: the login steps and the session's status, drawn by a ``LoginWidget``.
 
-The widget is created and displayed on the main thread (:func:`show_login_widget`); afterwards the
-session's thread calls :meth:`NotebookLoginView.on_login_event` and :meth:`NotebookLoginView.on_status`,
-which only call the widget's thread-safe, coalesced ``show_*`` methods. The widget's "New code" button
-calls back on the kernel's main thread: the session only signals its login thread from there.
+Threads (DESIGN: widgets are created and displayed on the main thread only):
+
+- the kernel's main thread creates and displays the widget (:func:`show_login_widget`, and
+  ``Session._repr_mimebundle_`` when ``session`` ends a cell); the widget's "New code" button calls
+  back there, and the session only signals its login thread from it;
+- the session's thread calls :meth:`NotebookLoginView.on_login_event` (every login step) and, through
+  the session's ``"status"`` and ``"contacts"`` events, :meth:`NotebookLoginView.on_status` and
+  :meth:`NotebookLoginView.on_contacts`. These only call the widget's thread-safe ``show_*`` methods,
+  which coalesce bursts to at most 10 updates a second and apply each inside ``hold_sync()``.
+  Nothing here calls ``display()`` or writes to an output from a thread.
+
+What reaches the front end: the QR (it encodes only the login uuid), the avatar of the account that
+scanned (or its head image after a resumed login), words, and counts. Never a credential.
+
+Example (what ``wxnb.login()`` does in a notebook)::
+
+    widget = show_login_widget()                     # main thread
+    session._attach_view(NotebookLoginView(widget, session._counts, status=lambda: session.status))
+    session.start()
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
+from wxnb.protocol.errors import LoginExpired
+from wxnb.session.events import ContactsChange
 from wxnb.session.login import LoginEvent
 from wxnb.session.status import SessionStatus
 
 if TYPE_CHECKING:
     from wxnb.widgets.login import LoginWidget, StatusState
 
-__all__ = ["NotebookLoginView", "in_notebook", "show_login_widget"]
+__all__ = [
+    "ENDED_HINT",
+    "NEW_CODE_HINT",
+    "NotMainThread",
+    "NotebookLoginView",
+    "in_notebook",
+    "show_login_widget",
+]
 
 logger = logging.getLogger("wxnb.session")
+
+#: The hint of a failure the login recovers from: the button starts it over.
+NEW_CODE_HINT: Final = "Click New code to try again."
+#: The hint once the session has ended for good (the button can do nothing more).
+ENDED_HINT: Final = "This login has ended: run wxnb.login() again to log in."
+#: What to do when web login is refused and the session did not use the desktop mode.
+DESKTOP_HINT: Final = (
+    "This account may not use web login. Log in again in desktop mode, wxnb.login(desktop=True) "
+    "(the default), which presents wxnb as the WeChat desktop client."
+)
+
+
+class NotMainThread(RuntimeError):
+    """A widget was to be created or displayed outside the kernel's main thread."""
 
 
 def in_notebook() -> bool:
@@ -38,7 +77,18 @@ def in_notebook() -> bool:
 
 
 def show_login_widget() -> LoginWidget:
-    """Create the login widget and display it (call on the main thread)."""
+    """Create the login widget and display it in the current cell's output.
+
+    Raises:
+        NotMainThread: called from another thread than the main one (a display from a thread lands
+            in whichever cell runs at that moment, or nowhere). Call ``wxnb.login()`` in the cell
+            itself, or pass ``show="none"`` and display ``session`` later.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        raise NotMainThread(
+            "the login widget can only be shown from the notebook's main thread: call wxnb.login() in "
+            "the cell itself, or pass show='none' in a thread and put `session` at the end of a cell later"
+        )
     from IPython.display import display
 
     from wxnb.widgets import LoginWidget
@@ -48,71 +98,190 @@ def show_login_widget() -> LoginWidget:
     return widget
 
 
-class NotebookLoginView:
-    """Draws a session's login events and status on ``widget``.
+def _sentence(text: str) -> str:
+    """``text`` as a sentence for people: capital first letter, final full stop."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?。！？" else text + "."
 
-    ``counts()`` gives (contacts, rooms) for the status line; it is called on status changes once
-    logged in (cheap: the tables cache their frames).
+
+class NotebookLoginView:
+    """Draws one session's login steps, then its live status, on ``widget``.
+
+    ``counts()`` gives (contacts, rooms) for the status line; it is called when the status is first
+    drawn, after contact changes, and at most once per ``counts_every`` seconds otherwise (it is
+    cheap, but status changes come with every sync batch). ``desktop``: whether the session logs in
+    in desktop mode (the advice for a refused account depends on it). ``retry``: whether the login
+    waits for "New code" after a failure (an interactive session) or ends. ``status()`` gives the
+    session's current status: status events from two threads can arrive out of order, so each draw
+    reads the latest instead of trusting the event it came with.
+
+    Thread-safe: the session's thread and the main thread may call it at the same time.
     """
 
     def __init__(
-        self, widget: LoginWidget, counts: Callable[[], tuple[int, int]], *, counts_every: float = 1.0
+        self,
+        widget: LoginWidget,
+        counts: Callable[[], tuple[int, int]],
+        *,
+        status: Callable[[], SessionStatus] | None = None,
+        desktop: bool = True,
+        retry: bool = True,
+        counts_every: float = 1.0,
     ) -> None:
         self.widget = widget
         self._counts = counts
         self._counts_every = counts_every
+        self._desktop = desktop
+        self._retry = retry
+        self._problem = ""  # the last failure shown, as a sentence
+        self._current_status = status
+        self._lock = threading.Lock()
+        # One draw at a time, reading the status and handing it to the widget as one step: the last
+        # draw to run shows the latest status (the widget's coalescer keeps the last submitted).
+        self._draw_lock = threading.Lock()
         self._counted: tuple[float, tuple[int, int]] | None = None
         self._ready = False
+        self._ended = False
+        self._refused = False
+        self._avatar = ""  # the account's own picture for the status line ("": the scanned one)
+        self._status: SessionStatus | None = None
 
-    def _current_counts(self) -> tuple[int, int]:
-        # Status changes come with every sync batch: count contacts at most once a second.
-        now = time.monotonic()
-        if self._counted is None or now - self._counted[0] >= self._counts_every:
-            self._counted = (now, self._counts())
-        return self._counted[1]
+    @property
+    def needs_avatar(self) -> bool:
+        """True when the status line has no picture of the account (a resumed or pushed login)."""
+        with self._lock:
+            return not self._avatar and not self.widget.avatar
+
+    def set_avatar(self, data_url: str) -> None:
+        """Use ``data_url`` (an image data URL) as the account's picture on the status line."""
+        from wxnb.widgets.images import image_data_url
+
+        checked = image_data_url(data_url)
+        with self._lock:
+            self._avatar = checked
+        self._redraw()
+
+    # -- login steps (the session's thread) --------------------------------------------------------
 
     def on_login_event(self, event: LoginEvent) -> None:
+        """Draw one login step."""
         w = self.widget
         phase = event.phase
-        if phase in ("starting", "resuming", "push"):
-            w.show_phase("starting", hint=event.detail if phase == "push" else "")
+        if phase == "starting":
+            w.show_phase("starting")
+        elif phase == "resuming":
+            w.show_phase("starting", hint="Resuming your last session…")
+        elif phase == "push":
+            w.show_phase("starting", hint="Confirm the login on your phone (no scan needed).")
         elif phase == "waiting":
-            w.show_qr(event.qr_text, expires_at=event.expires_at or 0.0)
+            w.show_qr(event.qr_text, expires_at=event.expires_at or time.time())
         elif phase == "scanned":
             w.show_scanned(event.avatar or None)
         elif phase in ("confirmed", "initialising"):
-            w.show_phase("confirming", hint=event.detail)
+            w.show_phase("confirming")
         elif phase == "expired":
-            w.show_phase("expired", hint=event.detail)
+            if isinstance(event.error, LoginExpired):  # the refresh budget is spent: parked
+                self._show_failed(_sentence(event.error.message), "Click New code to get another QR code.")
+            else:
+                w.show_phase("expired")
         elif phase == "blocked":
-            error = event.error
-            w.show_blocked(getattr(error, "server_message", "") or event.detail)
+            with self._lock:
+                self._refused = True
+            server_message = getattr(event.error, "server_message", "") or event.detail
+            text = server_message or "WeChat refused the login (Ret 1203)."
+            if self._desktop:
+                w.show_blocked(text)
+            else:
+                w.show_blocked(text, hint=DESKTOP_HINT)
         elif phase == "failed":
-            hint = getattr(event.error, "hint", "") if event.error is not None else ""
-            w.show_failed(event.detail, hint=hint)
+            message = event.error.message if event.error is not None else event.detail
+            self._show_failed(_sentence(message), NEW_CODE_HINT if self._retry else ENDED_HINT)
         elif phase == "ready":
-            self._ready = True
+            with self._lock:
+                self._ready = True
+        # "cancelled" is followed by "waiting" with the same code: nothing to draw.
+
+    def _show_failed(self, sentence: str, hint: str) -> None:
+        with self._lock:
+            self._problem = sentence
+        self.widget.show_failed(sentence, hint=hint)
+
+    def on_ended_before_ready(self, error: str) -> None:
+        """The session stopped before the login finished and will not recover (a refusal stays shown).
+
+        The last failure shown stays the sentence (it is the cause); only the hint changes.
+        """
+        with self._lock:
+            if self._ready or self._refused or self._ended:
+                return
+            self._ended = True
+            sentence = self._problem or _sentence(error) or "The login stopped."
+        self.widget.show_failed(sentence, hint=ENDED_HINT)
+
+    # -- status (the sync thread, through the session's events) ------------------------------------
 
     def on_status(self, status: SessionStatus) -> None:
-        if not self._ready:
-            return
+        """Draw the status line (from the "ready" login step on; earlier states are the login's)."""
+        with self._lock:
+            self._status = status
+        self._redraw()
+
+    def on_contacts(self, change: ContactsChange) -> None:
+        """Contacts changed: count them again at the next draw."""
+        with self._lock:
+            self._counted = None
+            ready = self._ready and self._status is not None
+        if ready:
+            self._redraw()
+
+    def _current_counts(self) -> tuple[int, int]:
+        now = time.monotonic()
+        with self._lock:
+            counted = self._counted
+        if counted is None or now - counted[0] >= self._counts_every:
+            counted = (now, self._counts())
+            with self._lock:
+                self._counted = counted
+        return counted[1]
+
+    def _redraw(self) -> None:
+        with self._draw_lock:
+            self._draw()
+
+    def _draw(self) -> None:
         from wxnb.widgets import StatusView
 
+        with self._lock:
+            status, avatar, ready = self._status, self._avatar, self._ready
+        if status is None or not ready:
+            return
+        if self._current_status is not None:
+            status = self._current_status()
         state: StatusState
         reason = ""
-        if status.state in ("online", "reconnecting"):
-            state = status.state
-            reason = status.last_error or "" if status.state == "reconnecting" else ""
+        if status.state == "online":
+            state = "online"
+        elif status.state == "reconnecting":
+            state = "reconnecting"
+            reason = status.last_error or ""
         elif status.state == "logged_out":
             state = "logged_out"
-            reason = f"{status.logout_reason} ({status.logout_code})" if status.logout_code else "logged out"
-        else:  # failed, closed
+            reason = status.logout_reason or "logged out"
+            if status.logout_code is not None:
+                reason = f"{reason} ({status.logout_code})"
+        elif status.state == "failed":
             state = "closed"
-            reason = (status.last_error or "failed") if status.state == "failed" else "closed"
+            reason = f"the sync stopped: {status.last_error}" if status.last_error else "the sync stopped"
+        else:  # closed (starting/logging_in cannot follow ready)
+            state = "closed"
         contacts, rooms = self._current_counts()
         self.widget.show_status(
             StatusView(
                 nickname=status.nickname,
+                avatar=avatar,
                 contacts=contacts,
                 rooms=rooms,
                 messages=status.messages_received,

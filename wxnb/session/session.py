@@ -15,6 +15,7 @@ Example (the simulator stands in for WeChat; its phone confirms the login by its
 
 from __future__ import annotations
 
+import base64
 import logging
 import queue
 import threading
@@ -124,6 +125,7 @@ class Session:
         if on_login_event is not None:
             self._login_listeners.append(on_login_event)
         self._view: NotebookLoginView | None = None
+        self._view_lock = threading.RLock()  # login events vs. attaching a view (replay, then live)
         self._lock = threading.Lock()
         self._client: WebClient | None = None
         self._flow: LoginFlow | None = None
@@ -133,6 +135,8 @@ class Session:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._settled = threading.Event()  # ready, or the thread ended
+        # Notified on every login step and when settled: wait_ready() also ends on a parked login.
+        self._progress = threading.Condition()
         self._done = threading.Event()
         self._failure: BaseException | None = None
         self._closed = False
@@ -176,6 +180,11 @@ class Session:
     def wait_ready(self, timeout: float | None = None) -> Session:
         """Block until logged in and syncing; returns the session.
 
+        An interactive login (the widget's) that failed or ran out of QR codes waits for "New code"
+        instead of ending; ``wait_ready`` then raises that error at once (a cell blocked here would
+        keep the kernel from hearing the button). Click New code (or call :meth:`request_new_code`)
+        and wait again.
+
         Raises:
             TimeoutError: not ready within ``timeout`` seconds (the login goes on).
             LoginBlocked, LoginExpired, TransportError, ...: the login failed (typed, with a hint).
@@ -184,14 +193,31 @@ class Session:
         """
         if self._thread is None:
             raise NotReady("the session was not started: call session.start() (wxnb.login() does)")
-        if not self._settled.wait(timeout):
+        with self._progress:
+            done = self._progress.wait_for(
+                lambda: self._settled.is_set() or self._parked() is not None, timeout
+            )
+        if not done:
             raise TimeoutError(
                 f"the login did not finish within {timeout} s (now: {self._board.snapshot().state}); "
                 "wait longer, or look at session.login_events"
             )
-        if self._ready.is_set() and self._board.snapshot().alive:
-            return self
-        raise self._terminal_error()
+        if self._settled.is_set():
+            if self._ready.is_set() and self._board.snapshot().alive:
+                return self
+            raise self._terminal_error()
+        parked = self._parked()
+        assert parked is not None
+        raise parked
+
+    def _parked(self) -> WxError | None:
+        flow = self._flow
+        return flow.parked if flow is not None else None
+
+    def _settle(self) -> None:
+        self._settled.set()
+        with self._progress:
+            self._progress.notify_all()
 
     def close(self, timeout: float = _CLOSE_TIMEOUT) -> None:
         """Stop the session's thread (within ``timeout`` s, even during a held long poll), save the
@@ -222,7 +248,7 @@ class Session:
             self._client.close()
         self._board.set_state("closed")
         self._wake_waiters()
-        self._settled.set()
+        self._settle()
         with _LIVE_LOCK:
             key = self._live_key()
             if key is not None and _LIVE.get(key) is self:
@@ -263,11 +289,18 @@ class Session:
                 self._fail(exc)
         finally:
             self._done.set()
-            self._settled.set()
+            self._settle()
             self._wake_waiters()
 
     def _fail(self, exc: BaseException) -> None:
         self._failure = exc
+        view = self._view
+        if view is not None and not self._ready.is_set():
+            message = exc.message if isinstance(exc, WxError) else f"{type(exc).__name__}: {exc}"
+            try:
+                view.on_ended_before_ready(message)
+            except Exception:
+                logger.exception("the login widget could not show the failure")
         self._board.set_state("failed", last_error=f"{type(exc).__name__}: {exc}")
 
     def _setup(self, result: LoginResult) -> SyncWorker:
@@ -315,13 +348,28 @@ class Session:
         how = "resumed" if result.resumed else "push login" if result.pushed else "QR login"
         self._ready.set()  # before the event: a listener may act on the session at once
         flow.emit("ready", f"{me.nickname}: {len(contacts) - rooms} contacts, {rooms} rooms ({how})")
-        self._settled.set()  # after it: wait_ready() returns once every listener saw "ready"
+        self._settle()  # after it: wait_ready() returns once every listener saw "ready"
         # After "ready": a view that waits for it draws this first status at once.
         self._board.update(
             state="online", nickname=me.nickname, account=account, quarantined=len(self._quarantine)
         )
         self._hub.emit("contacts", ContactsChange(tuple(contacts)))
+        self._fetch_own_avatar(client, me)
         return worker
+
+    def _fetch_own_avatar(self, client: WebClient, me: Contact) -> None:
+        """A resumed or pushed login has no scanned avatar: fetch the account's head image for the
+        status line (only when a view shows it; one request, and a failure only costs the picture)."""
+        view = self._view
+        if view is None or not view.needs_avatar or not me.head_img_url:
+            return
+        from wxnb.widgets.errors import WidgetError
+
+        try:
+            picture = client.get_head_image(me.head_img_url)
+            view.set_avatar("data:image/jpeg;base64," + base64.b64encode(picture).decode("ascii"))
+        except (WxError, ValueError, WidgetError) as exc:
+            logger.info("no avatar for the status line: %s", exc)
 
     @staticmethod
     def _load_contacts(
@@ -477,31 +525,46 @@ class Session:
         self._board.count("callback_errors", quiet=True)
 
     def _status_changed(self, status: SessionStatus) -> None:
-        view = self._view
-        if view is not None:
-            try:
-                view.on_status(status)
-            except Exception:
-                logger.exception("the login widget could not show the status")
         self._hub.emit("status", status)
 
     def _login_event(self, event: LoginEvent) -> None:
-        view = self._view
-        listeners: list[Callable[[LoginEvent], None]] = [view.on_login_event] if view is not None else []
-        for listener in listeners + self._login_listeners:
-            try:
-                listener(event)
-            except Exception:  # a broken view or listener must not break the login, nor the others
-                logger.exception("a login event listener raised")
+        with self._view_lock:  # a view being attached replays the steps so far first
+            view = self._view
+            listeners: list[Callable[[LoginEvent], None]] = [view.on_login_event] if view else []
+            for listener in listeners + self._login_listeners:
+                try:
+                    listener(event)
+                except Exception:  # a broken view or listener must not break the login, nor the others
+                    logger.exception("a login event listener raised")
+        with self._progress:
+            self._progress.notify_all()
+
+    def _attach_view(self, view: NotebookLoginView) -> None:
+        """Draw this session on ``view`` from now on: its login steps (those so far replayed first),
+        its status and contact changes (through the session's events), and its "New code" button."""
+        with self._view_lock:
+            for event in self.login_events:
+                view.on_login_event(event)
+            self._view = view
+        view.widget.on_new_code(self.request_new_code)
+        self._hub.on("status", view.on_status)
+        self._hub.on("contacts", view.on_contacts)
+        view.on_status(self._board.snapshot())
 
     def _http_retry(self, endpoint: str, what: str) -> None:
         self._board.record_retry(f"{endpoint}: {what}", reconnecting=False)
 
     def request_new_code(self) -> None:
-        """Ask the login for a new QR code now (what the widget's "New code" button does)."""
+        """Ask the login for a new QR code now (what the widget's "New code" button does).
+
+        While a code is being fetched, more requests fold into it; a login parked after a failure
+        starts over. Once logged in, or after the session ended, it does nothing.
+        """
         flow = self._flow
-        if flow is not None:
-            flow.request_new_code()
+        if flow is None or self._ready.is_set() or self._done.is_set() or self._closed:
+            logger.info("'New code' asked for, but no login is running; nothing to do")
+            return
+        flow.request_new_code()
 
     # -- state -------------------------------------------------------------------------------------
 
@@ -609,10 +672,8 @@ class Session:
         return chat_name, sender_name
 
     def _counts(self) -> tuple[int, int]:
-        tables = self._tables()
-        contacts = tables.contacts
-        rooms = int((contacts["kind"] == "room").sum())
-        return len(contacts) - rooms, rooms
+        """(contacts that are not rooms, rooms), as the tables count them (the status line's counts)."""
+        return self._tables().contact_counts()
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -762,3 +823,45 @@ class Session:
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(repr(self))
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """In a notebook, ``session`` at the end of a cell shows the login/status widget again (the
+        same live widget as the login's, or a new one for a session shown as text); the bundle's
+        text/plain is the readable repr. Outside a notebook: None (IPython prints the repr)."""
+        from wxnb.session.notebook import in_notebook
+
+        if not in_notebook():
+            return None
+        view = self._view
+        if view is None or view.widget.comm is None:  # never shown, or its widget was closed
+            if threading.current_thread() is not threading.main_thread():
+                return None  # widgets are made on the main thread only: text it is
+            view = self._make_view()
+            if view is None:
+                return None
+        shown = view.widget._repr_mimebundle_(**kwargs)
+        if shown is None:
+            return None
+        data, metadata = shown
+        return {**data, "text/plain": repr(self)}, metadata
+
+    def _make_view(self) -> NotebookLoginView | None:
+        from wxnb.session.notebook import NotebookLoginView
+        from wxnb.widgets.errors import FrontendBundleMissing
+
+        try:
+            from wxnb.widgets import LoginWidget
+
+            widget = LoginWidget()
+        except FrontendBundleMissing as exc:
+            logger.warning("showing the session as text: %s", exc)
+            return None
+        view = NotebookLoginView(
+            widget,
+            self._counts,
+            status=lambda: self.status,
+            desktop=self.desktop,
+            retry=self.interactive,
+        )
+        self._attach_view(view)
+        return view

@@ -424,6 +424,13 @@ class Tables:
     def message_count(self) -> int:
         return len(self._messages)
 
+    def contact_counts(self) -> tuple[int, int]:
+        """(contacts that are not rooms, rooms): ``len(contacts) - len(rooms)`` and ``len(rooms)``
+        without building a frame (the status line asks often)."""
+        with self._lock:
+            rooms = sum(1 for row in self._contacts.values() if row.kind == "room")
+            return len(self._contacts) - rooms, rooms
+
     # -- writing (one writer) -------------------------------------------------------------------------
 
     def append_messages(self, rows: MessageRows) -> None:

@@ -109,6 +109,9 @@ export function describeStatus(status, fallbackAvatar, kernelNow) {
 export function describe(m, kernelNow) {
   const phase = PHASES.includes(text(m.phase)) ? text(m.phase) : "starting";
   let title = TITLES[phase];
+  // "starting" with a hint is not about a QR code: resuming a session, or a login pushed to the
+  // phone (the hint says what to do).
+  if (phase === "starting" && text(m.hint) !== "") title = "Logging in…";
   let tone = TONES[phase];
   let countdown = "";
   const qr = phase === "waiting" ? safeImageUrl(m.qr) : "";

@@ -1,0 +1,445 @@
+"""The login widget wired to a session: every login step, the status line, New code, threads, secrets.
+
+Each test logs in to a real simulator over HTTP with ``wxnb.login(show="widget")`` (outside a kernel
+``display()`` prints the widget's repr) and reads the widget's traits, or the messages it sent to
+the front end (``LoginWidget._send`` is recorded: what a browser would have received).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+
+import wxnb
+from tests.frontend import ensure_bundle
+from tests.session.conftest import FAST_RETRY, FAST_SYNC, log_in, new_qr, wait_until
+from tests.sim.conftest import ANN, make_spec
+from wxnb.protocol.errors import LoginBlocked, LoginExpired, TransportError
+from wxnb.session import Session
+from wxnb.session import notebook as notebook_module
+from wxnb.session.notebook import DESKTOP_HINT, ENDED_HINT, NEW_CODE_HINT, NotebookLoginView, NotMainThread
+from wxnb.sim.simulator import Simulator
+
+ensure_bundle()
+
+from wxnb.widgets import LoginWidget  # noqa: E402  (needs the bundle built above)
+
+NOT_SECRET_COOKIES = {"mm_lang", "wxloadtime"}
+
+
+@dataclass
+class Sent:
+    """Every message the login widgets sent to the front end, in order, with when and from where."""
+
+    messages: list[tuple[float, str, dict[str, Any]]] = field(default_factory=list)
+
+    def states(self) -> list[dict[str, Any]]:
+        return [m["state"] for _, _, m in self.messages if m.get("method") == "update"]
+
+    def text(self) -> str:
+        return json.dumps([m for _, _, m in self.messages], ensure_ascii=False)
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
+    record = Sent()
+    original = LoginWidget._send
+
+    def send(self: LoginWidget, msg: dict[str, Any], buffers: Any = None) -> None:
+        record.messages.append((time.monotonic(), threading.current_thread().name, msg))
+        original(self, msg, buffers)
+
+    monkeypatch.setattr(LoginWidget, "_send", send)
+    return record
+
+
+@pytest.fixture
+def quiet_display(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
+    yield
+    capsys.readouterr()  # display() outside a kernel prints the widget's repr
+
+
+def widget_login(sim: Simulator, data_dir: object, **options: Any) -> tuple[Session, LoginWidget]:
+    options.setdefault("retry", FAST_RETRY)
+    options.setdefault("sync", FAST_SYNC)
+    options.setdefault("resume", False)
+    session = wxnb.login(sim.base_url, data_dir=data_dir, show="widget", **options)  # type: ignore[arg-type]
+    assert session._view is not None
+    return session, session._view.widget
+
+
+def test_every_login_step_then_the_live_status_line(
+    sim: Simulator, tmp_path: Any, sent: Sent, quiet_display: None
+) -> None:
+    session, widget = widget_login(sim, tmp_path)
+    try:
+        first = new_qr(sim, set())
+        wait_until(lambda: widget.phase == "waiting" and widget.qr.startswith("data:image/svg+xml"))
+        first_qr = widget.qr
+        assert widget.expires_at > time.time() * 1000
+
+        # An expired code is replaced by itself.
+        sim.phone.expire(first)
+        second = new_qr(sim, {first})
+        wait_until(lambda: widget.phase == "waiting" and widget.qr not in ("", first_qr), what="a new QR")
+        assert "expired" in [e.phase for e in session.login_events]
+
+        sim.phone.scan(second)
+        wait_until(lambda: widget.phase == "scanned", what="scanned")
+        assert widget.avatar.startswith("data:image/jpeg;base64,") and widget.qr == ""
+        sim.phone.confirm(second)
+        session.wait_ready(10)
+        wait_until(lambda: widget.phase == "ready" and widget.status.get("state") == "online")
+        status = widget.status
+        assert (status["nickname"], status["contacts"], status["rooms"]) == ("Me 🐼", 6, 3)
+        assert (status["contacts"], status["rooms"]) == (len(session.contacts) - len(session.rooms), 3)
+        assert widget.qr == "" and widget.expires_at == 0
+        assert widget.avatar.startswith("data:image/jpeg")  # the scanned avatar, kept for the status line
+
+        # Messages are counted; the last sync time moves.
+        sim.phone.send(("friend", ANN), "hello")
+        wait_until(lambda: widget.status.get("messages", 0) >= 1, what="a message counted")
+        assert widget.status["last_sync_ms"] is not None
+
+        # A failing synccheck shows "reconnecting" with the reason, then online again.
+        rule = sim.faults.add("http_500", endpoint="synccheck")
+        wait_until(lambda: widget.status.get("state") == "reconnecting", what="reconnecting on the widget")
+        assert "500" in widget.status["reason"] and widget.status["reconnects"] >= 1
+        sim.faults.remove(rule.id)
+        wait_until(lambda: widget.status.get("state") == "online", what="online again")
+
+        # The phone logs the web session out: the line says so, with the reason.
+        sim.phone.logout()
+        wait_until(lambda: widget.status.get("state") == "logged_out", what="logged out on the widget")
+        assert "1100" in widget.status["reason"]
+    finally:
+        session.close()
+    # Every update went out as one message per coalesced apply (hold_sync), none empty.
+    states = sent.states()
+    assert states and all(states)
+    ready = next(s for s in states if s.get("phase") == "ready")
+    assert {"phase", "status"} <= set(ready)  # several traits, one message
+
+
+def test_close_shows_a_closed_session(sim: Simulator, tmp_path: Any, quiet_display: None) -> None:
+    session, widget = widget_login(sim, tmp_path)
+    sim.phone.confirm(new_qr(sim, set()))
+    session.wait_ready(10)
+    session.close()
+    wait_until(lambda: widget.status.get("state") == "closed", what="closed on the widget")
+
+
+def test_a_refused_account_gets_the_servers_sentence_and_what_to_do(
+    tmp_path: Any, quiet_display: None
+) -> None:
+    with Simulator(make_spec(web_blocked=True), hold=0.3) as sim:
+        session, widget = widget_login(sim, tmp_path, desktop=False)
+        try:
+            sim.phone.confirm(new_qr(sim, set()))
+            with pytest.raises(LoginBlocked):
+                session.wait_ready(10)
+            wait_until(lambda: widget.phase == "blocked", what="blocked on the widget")
+            assert "此微信号不能登录网页微信" in widget.message
+            assert widget.hint == DESKTOP_HINT and "desktop=True" in widget.hint
+            assert widget.qr == "" and widget.avatar == ""
+            widget.flush()
+            assert widget.phase == "blocked"  # the session's failure does not paint over the refusal
+        finally:
+            session.close()
+
+
+def test_a_network_failure_offers_new_code_which_starts_the_login_over(
+    sim: Simulator, tmp_path: Any, quiet_display: None
+) -> None:
+    sim.faults.add("reset", endpoint="jslogin", times=FAST_RETRY.attempts)
+    session, widget = widget_login(sim, tmp_path)
+    try:
+        wait_until(lambda: widget.phase == "failed", what="failed on the widget")
+        assert widget.message.startswith("Network failure") and widget.hint == NEW_CODE_HINT
+        with pytest.raises(TransportError):  # at once: a cell blocked here would deafen the button
+            session.wait_ready(10)
+        for callback in widget._new_code_callbacks:  # what a click on "New code" runs
+            callback()
+        uuid = new_qr(sim, set())
+        wait_until(lambda: widget.phase == "waiting", what="a QR after New code")
+        sim.phone.confirm(uuid)
+        session.wait_ready(10)
+    finally:
+        session.close()
+
+
+def test_a_failure_after_confirming_starts_over_with_a_new_code(
+    sim: Simulator, tmp_path: Any, quiet_display: None
+) -> None:
+    sim.faults.add("http_500", endpoint="webwxinit", times=FAST_RETRY.attempts)
+    session, widget = widget_login(sim, tmp_path)
+    try:
+        first = new_qr(sim, set())
+        sim.phone.confirm(first)
+        wait_until(lambda: widget.phase == "failed", what="failed on the widget")
+        assert "500" in widget.message and widget.hint == NEW_CODE_HINT
+        for callback in widget._new_code_callbacks:
+            callback()
+        second = new_qr(sim, {first})
+        sim.phone.confirm(second)
+        session.wait_ready(10)
+        wait_until(lambda: widget.phase == "ready", what="ready after the second code")
+    finally:
+        session.close()
+
+
+def test_after_the_last_expiry_the_widget_asks_for_a_click(
+    sim: Simulator, tmp_path: Any, quiet_display: None
+) -> None:
+    session, widget = widget_login(sim, tmp_path, max_refreshes=0)
+    try:
+        first = new_qr(sim, set())
+        sim.phone.expire(first)
+        wait_until(lambda: widget.phase == "failed", what="the parked login on the widget")
+        assert "expired" in widget.message and "New code" in widget.hint
+        with pytest.raises(LoginExpired):
+            session.wait_ready(10)
+        for callback in widget._new_code_callbacks:
+            callback()
+        new_qr(sim, {first})
+        wait_until(lambda: widget.phase == "waiting", what="a QR after New code")
+    finally:
+        session.close()
+
+
+def test_new_code_clicks_fold_into_one_code(sim: Simulator, tmp_path: Any, quiet_display: None) -> None:
+    sim.hold = 60.0  # the login poll is held until a click interrupts it
+    session, widget = widget_login(sim, tmp_path)
+    try:
+        first = new_qr(sim, set())
+        wait_until(lambda: len(sim.protocol.waiters) == 1, what="the login poll to be held")
+        for _ in range(20):  # an impatient person
+            session.request_new_code()
+        second = new_qr(sim, {first})
+        wait_until(
+            lambda: len(sim.protocol.waiters) == 1 and widget.phase == "waiting",
+            what="the second code's poll to be held",
+        )
+        assert [p.uuid for p in sim.phone.pending_logins()][-1] == second
+        assert sum(1 for e in session.login_events if e.phase == "starting") == 2
+    finally:
+        session.close()
+
+
+def test_a_session_that_ends_before_login_says_so_and_what_to_do(
+    sim: Simulator, tmp_path: Any, quiet_display: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("wxnb.session.session.Store.open", broken)
+    session, widget = widget_login(sim, tmp_path)
+    try:
+        sim.phone.confirm(new_qr(sim, set()))
+        with pytest.raises(Exception, match="disk full"):
+            session.wait_ready(10)
+        wait_until(lambda: widget.phase == "failed", what="failed on the widget")
+        assert "disk full" in widget.message and widget.hint == ENDED_HINT
+        session.request_new_code()  # nothing left to restart: a no-op, not an error
+    finally:
+        session.close()
+
+
+def test_no_secret_reaches_the_front_end_and_saved_state_has_no_code(
+    sim: Simulator, tmp_path: Any, sent: Sent, quiet_display: None
+) -> None:
+    from ipywidgets.embed import dependency_state, embed_data
+
+    session, widget = widget_login(sim, tmp_path)
+    try:
+        uuid = new_qr(sim, set())
+        wait_until(lambda: widget.phase == "waiting")
+        sim.phone.scan(uuid)
+        sim.phone.confirm(uuid)
+        session.wait_ready(10)
+        sim.phone.send(("friend", ANN), "hello")
+        wait_until(lambda: widget.status.get("messages", 0) >= 1, what="a message counted")
+        widget.flush()
+        client = session._client
+        assert client is not None and client.credentials is not None
+        creds = client.credentials
+        # What a notebook saves as its widget state (this widget's: other tests' widgets live on).
+        saved = embed_data(views=[widget], state=dependency_state([widget]))
+        state = json.dumps(saved["manager_state"], ensure_ascii=False)
+        saved_traits = saved["manager_state"]["state"][widget.model_id]["state"]
+    finally:
+        session.close()
+
+    secrets = {creds.skey, creds.sid, str(creds.uin), creds.pass_ticket, unquote(creds.pass_ticket)}
+    secrets |= {v for k, v in creds.cookies.items() if k not in NOT_SECRET_COOKIES}
+    for world_session in sim.world.sessions:
+        c = world_session.creds
+        secrets |= {c.skey, c.sid, c.pass_ticket, c.pass_ticket_encoded, c.data_ticket, c.auth_ticket, c.uvid}
+    secrets.discard("")
+    assert len(secrets) >= 8
+    everything = sent.text()
+    assert '"qr": "data:image/svg+xml' in everything  # the recording did see the QR go out
+    leaked = sorted(s for s in secrets if s in everything or s in state)
+    assert not leaked, f"{len(leaked)} secret value(s) reached the front end"
+    # The uuid went out only inside the QR picture, and the saved state has no QR at all.
+    assert uuid not in everything and uuid not in state
+    assert "image/svg" not in state and saved_traits.get("qr", "") == ""
+    assert saved_traits["phase"] == "ready" and saved_traits["status"]["contacts"] == 6
+
+
+def test_status_bursts_are_coalesced_to_ten_updates_a_second(
+    sim: Simulator, tmp_path: Any, sent: Sent, quiet_display: None
+) -> None:
+    session, widget = widget_login(sim, tmp_path)
+    try:
+        sim.phone.confirm(new_qr(sim, set()))
+        session.wait_ready(10)
+        wait_until(lambda: widget.phase == "ready")
+        before = len(sent.messages)
+        start = time.monotonic()
+
+        def burst() -> None:  # as the sync thread reports 500 changes
+            for _ in range(500):
+                session._board.record_messages(1)
+
+        worker = threading.Thread(target=burst, name="burst")
+        worker.start()
+        worker.join()
+        elapsed = time.monotonic() - start
+        total = session.status.messages_received
+        assert total >= 500
+        wait_until(lambda: widget.status.get("messages") == total, what="the last count drawn")
+        updates = [m for m in sent.messages[before:] if m[2].get("method") == "update"]
+        # At most one apply per 0.1 s slot during the burst, plus the one that closes it.
+        assert 1 <= len(updates) <= elapsed / 0.1 + 3
+        times = [t for t, _, _ in updates]
+        assert all(b - a >= 0.05 for a, b in itertools.pairwise(times))
+    finally:
+        session.close()
+
+
+def test_widgets_are_created_and_displayed_on_the_main_thread_only(
+    sim: Simulator, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import IPython.display
+
+    shown: list[str] = []
+    monkeypatch.setattr(
+        IPython.display, "display", lambda *a, **k: shown.append(threading.current_thread().name)
+    )
+    made: list[str] = []
+    original_init = LoginWidget.__init__
+
+    def init(self: LoginWidget, *args: Any, **kwargs: Any) -> None:
+        made.append(threading.current_thread().name)
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(LoginWidget, "__init__", init)
+    session, _ = widget_login(sim, tmp_path)
+    try:
+        sim.phone.confirm(new_qr(sim, set()))
+        session.wait_ready(10)
+        sim.phone.send(("friend", ANN), "hello")
+        session.wait_for(lambda m: m.text == "hello", timeout=10)
+    finally:
+        session.close()
+    main = threading.main_thread().name
+    assert shown == [main] and made == [main]
+
+    failures: list[BaseException] = []
+
+    def from_a_thread() -> None:
+        try:
+            wxnb.login(sim.base_url, data_dir=tmp_path / "t", resume=False, show="widget")
+        except NotMainThread as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=from_a_thread)
+    thread.start()
+    thread.join(10)
+    assert len(failures) == 1 and "show='none'" in str(failures[0])
+
+
+def test_session_at_the_end_of_a_cell_shows_the_status_widget(
+    sim: Simulator, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, quiet_display: None
+) -> None:
+    session, widget = widget_login(sim, tmp_path)
+    try:
+        assert session._repr_mimebundle_() is None  # outside a notebook: IPython prints the repr
+        monkeypatch.setattr(notebook_module, "in_notebook", lambda: True)
+        sim.phone.confirm(new_qr(sim, set()))
+        session.wait_ready(10)
+        shown = session._repr_mimebundle_()
+        assert shown is not None
+        data, _ = shown
+        assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+        assert data["text/plain"] == repr(session) and data["text/plain"].startswith("<wxnb.Session Me 🐼")
+    finally:
+        session.close()
+
+
+def test_a_session_shown_as_text_gets_a_status_widget_later(
+    sim: Simulator, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notebook_module, "in_notebook", lambda: True)
+    with log_in(sim, tmp_path) as session:  # no widget at login (show="none")
+        assert session._view is None
+        shown = session._repr_mimebundle_()
+        assert shown is not None and session._view is not None
+        view: NotebookLoginView = session._view
+        widget = view.widget
+        assert shown[0]["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+        wait_until(lambda: widget.phase == "ready" and widget.status.get("contacts") == 6)
+        assert widget.qr == ""  # the replayed login steps end with the status line, no code
+        sim.phone.send(("friend", ANN), "hello")
+        wait_until(lambda: widget.status.get("messages", 0) >= 1, what="live status on the new widget")
+        # From another thread no widget is made: text only.
+        session._view = None
+        results: list[object] = []
+        thread = threading.Thread(target=lambda: results.append(session._repr_mimebundle_()))
+        thread.start()
+        thread.join(10)
+        assert results == [None]
+
+
+def test_a_resumed_login_shows_the_accounts_own_picture(
+    sim: Simulator, tmp_path: Any, sent: Sent, quiet_display: None
+) -> None:
+    log_in(sim, tmp_path).close()  # saved credentials for the next login
+    session = wxnb.login(sim.base_url, data_dir=tmp_path, show="widget", retry=FAST_RETRY, sync=FAST_SYNC)
+    try:
+        session.wait_ready(10)
+        assert session.login_events[0].phase == "resuming"
+        assert session._view is not None
+        widget = session._view.widget
+        wait_until(lambda: widget.status.get("avatar", "").startswith("data:image/jpeg;base64,"))
+        assert widget.avatar == ""  # no scan: the picture is the head image the session fetched
+    finally:
+        session.close()
+    # (phase "starting" is the widget's first state: only the hint went out)
+    assert next(s["hint"] for s in sent.states() if "hint" in s) == "Resuming your last session…"
+
+
+def test_a_pushed_login_says_to_confirm_on_the_phone(
+    sim: Simulator, tmp_path: Any, quiet_display: None
+) -> None:
+    log_in(sim, tmp_path).close()
+    sim.phone.logout()  # the saved session is dead: a login is pushed to the phone
+    session, widget = widget_login(sim, tmp_path, resume=True)
+    try:
+        wait_until(lambda: widget.hint.startswith("Confirm the login on your phone"), what="the push hint")
+        assert widget.phase == "starting" and widget.qr == ""
+        pushed = wait_until(lambda: next((p for p in sim.phone.pending_logins() if p.push), None))
+        sim.phone.approve_push(pushed.uuid)
+        session.wait_ready(10)
+        wait_until(lambda: widget.phase == "ready", what="ready after the push")
+    finally:
+        session.close()

@@ -24,7 +24,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,10 @@ SERVER_START = Deadline("jupyterlab start", 90_000)
 NOTEBOOK_OPEN = Deadline("notebook open", 60_000)
 #: Running all cells and their widget outputs rendering.
 CELLS_RUN = Deadline("cells run", 60_000)
+#: A theme switch through the Settings menu.
+THEME_CHANGE = Deadline("theme change", 30_000)
+#: Ctrl+S until the file on disk changed.
+NOTEBOOK_SAVE = Deadline("notebook save", 30_000)
 
 #: The notebook on show (other open notebooks stay in the DOM, hidden).
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
@@ -81,7 +85,9 @@ def free_port() -> int:
         return port
 
 
-def _write_settings(settings_dir: Path, theme: str) -> None:
+def _write_settings(
+    settings_dir: Path, theme: str, extra: Mapping[str, Mapping[str, object]] | None = None
+) -> None:
     folder = settings_dir / "@jupyterlab" / "apputils-extension"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "themes.jupyterlab-settings").write_text(json.dumps({"theme": theme}))
@@ -89,6 +95,12 @@ def _write_settings(settings_dir: Path, theme: str) -> None:
     (folder / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
+    for plugin, values in (extra or {}).items():
+        # "@scope/package:plugin" is stored as @scope/package/plugin.jupyterlab-settings
+        package, _, name = plugin.rpartition(":")
+        path = settings_dir / package / f"{name}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(dict(values)))
 
 
 def _wait_until_ready(base: str, token: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -112,7 +124,11 @@ def _wait_until_ready(base: str, token: str, process: subprocess.Popen[bytes], l
 
 @contextmanager
 def running_jupyterlab(
-    root_dir: Path, *, theme: str = LIGHT_THEME, env: dict[str, str] | None = None
+    root_dir: Path,
+    *,
+    theme: str = LIGHT_THEME,
+    env: dict[str, str] | None = None,
+    settings: Mapping[str, Mapping[str, object]] | None = None,
 ) -> Iterator[JupyterLab]:
     """Start ``jupyter lab`` on 127.0.0.1 (free port, random token) serving ``root_dir``; stop it after.
 
@@ -120,13 +136,15 @@ def running_jupyterlab(
         root_dir: the notebook directory (also the kernels' working directory).
         theme: "JupyterLab Light" or "JupyterLab Dark" (written to a private settings dir).
         env: extra environment for the server and its kernels.
+        settings: more user settings by plugin id, e.g.
+            ``{"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}}``.
 
     Raises:
         JupyterLabError: the server exited or did not answer /api/status before the deadline.
     """
     state = root_dir / ".jupyter-state"
-    settings = state / "user-settings"
-    _write_settings(settings, theme)
+    settings_dir = state / "user-settings"
+    _write_settings(settings_dir, theme, settings)
     token = secrets.token_hex(16)
     port = free_port()
     log = state / "server.log"
@@ -134,7 +152,7 @@ def running_jupyterlab(
         **os.environ,
         # The kernels import this checkout's wxnb, not an installed copy.
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
-        "JUPYTERLAB_SETTINGS_DIR": str(settings),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings_dir),
         "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
         "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
         "JUPYTER_CONFIG_DIR": str(state / "config"),
@@ -289,3 +307,35 @@ def run_cell(page: Any, index: int) -> None:
         deadline=CELLS_RUN,
     )
     wait_for_kernel_idle(page, CELLS_RUN)
+
+
+def set_theme(page: Any, theme: str) -> None:
+    """Switch the running page to ``theme`` through Settings > Theme, as a person would."""
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel").get_by_text(theme, exact=True).click()
+    light = "true" if theme == LIGHT_THEME else "false"
+    # The lab covers the page with its splash screen while the theme's CSS loads: wait it out.
+    wait_for_js(
+        page,
+        f"() => document.body.dataset.jpThemeLight === '{light}'"
+        " && !document.querySelector('#jupyterlab-splash')",
+        deadline=THEME_CHANGE,
+    )
+
+
+def save_notebook(page: Any, path: Path) -> dict[str, Any]:
+    """Save the notebook on show (Ctrl+S); wait until ``path`` on disk has changed; return its JSON."""
+    before = path.stat().st_mtime_ns
+    page.keyboard.press("Control+s")  # the lab's shortcut: saves the active notebook
+    end = time.monotonic() + NOTEBOOK_SAVE.ms / 1000
+    while time.monotonic() < end:
+        if path.stat().st_mtime_ns != before:
+            try:
+                saved: dict[str, Any] = json.loads(path.read_text())
+            except json.JSONDecodeError:
+                saved = {}  # caught mid-write: read it again
+            if saved:
+                return saved
+        time.sleep(0.1)  # polling a file the server writes, bounded by the named deadline
+    raise AssertionError(f"deadline {NOTEBOOK_SAVE.name!r} ({NOTEBOOK_SAVE.ms} ms) passed: {path} unchanged")

@@ -287,6 +287,11 @@ def test_login_in_a_real_notebook(e2e: Lab, browser: object, screenshots: Path) 
         new_qr = wait_for_qr(page, SECOND, other_than=old_qr, deadline=STEP_DRAWN)
         assert new_qr != old_qr
         shot(page, SECOND, screenshots, "new-code")
+        # The New code button: through the comm to the session's login, which fetches another code.
+        page.locator(CELL).nth(SECOND).locator(".wxnb-login__new-code").click()
+        clicked = new_code(sim, known | {expiring, fresh})
+        wait_for_qr(page, SECOND, other_than=new_qr, deadline=STEP_DRAWN)
+        fresh = clicked
         # The same in the dark theme: the QR stays black on white.
         set_theme(page, DARK_THEME)
         shot(page, SECOND, screenshots, "waiting-dark")

@@ -27,7 +27,9 @@ class Harness:
             "console", lambda msg: self.errors.append(f"console: {msg.text}") if msg.type == "error" else None
         )
         self.page.on("request", lambda req: self.requests.append(req.url))
-        self.page.clock.install(time=T0_MS / 1000)
+        # Installed a minute early: the installed clock runs at once, and pause_at() may only move
+        # forward (pausing at the install time itself fails when a millisecond has passed meanwhile).
+        self.page.clock.install(time=(T0_MS - 60_000) / 1000)
         self.page.clock.pause_at(T0_MS / 1000)
         self.page.goto(f"{base_url}/index.html", timeout=PAGE_LOAD.ms)
         wait_for_js(

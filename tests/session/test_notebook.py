@@ -7,7 +7,6 @@ the front end (``LoginWidget._send`` is recorded: what a browser would have rece
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 import time
@@ -221,7 +220,14 @@ def test_new_code_clicks_fold_into_one_code(sim: Simulator, tmp_path: Any, quiet
     try:
         first = new_qr(sim, set())
         wait_until(lambda: len(sim.protocol.waiters) == 1, what="the login poll to be held")
-        for _ in range(20):  # an impatient person
+        sim.faults.once("delay", endpoint="jslogin", seconds=2.0)  # the next code takes a while
+        session.request_new_code()
+
+        def fetching() -> bool:
+            return sum(1 for e in session.login_events if e.phase == "starting") == 2
+
+        wait_until(fetching, what="the second code being fetched")
+        for _ in range(20):  # an impatient person, while the code is on its way
             session.request_new_code()
         second = new_qr(sim, {first})
         wait_until(
@@ -229,7 +235,7 @@ def test_new_code_clicks_fold_into_one_code(sim: Simulator, tmp_path: Any, quiet
             what="the second code's poll to be held",
         )
         assert [p.uuid for p in sim.phone.pending_logins()][-1] == second
-        assert sum(1 for e in session.login_events if e.phase == "starting") == 2
+        assert fetching()  # no third code
     finally:
         session.close()
 
@@ -304,7 +310,6 @@ def test_status_bursts_are_coalesced_to_ten_updates_a_second(
         session.wait_ready(10)
         wait_until(lambda: widget.phase == "ready")
         before = len(sent.messages)
-        start = time.monotonic()
 
         def burst() -> None:  # as the sync thread reports 500 changes
             for _ in range(500):
@@ -313,15 +318,16 @@ def test_status_bursts_are_coalesced_to_ten_updates_a_second(
         worker = threading.Thread(target=burst, name="burst")
         worker.start()
         worker.join()
-        elapsed = time.monotonic() - start
-        total = session.status.messages_received
-        assert total >= 500
-        wait_until(lambda: widget.status.get("messages") == total, what="the last count drawn")
-        updates = [m for m in sent.messages[before:] if m[2].get("method") == "update"]
-        # At most one apply per 0.1 s slot during the burst, plus the one that closes it.
-        assert 1 <= len(updates) <= elapsed / 0.1 + 3
-        times = [t for t, _, _ in updates]
-        assert all(b - a >= 0.05 for a, b in itertools.pairwise(times))
+        # (the sync may still add the login's own status message: compare with the count now)
+        wait_until(
+            lambda: widget.status.get("messages") == session.status.messages_received >= 500,
+            what="the last count drawn",
+        )
+        updates = [t for t, _, m in sent.messages[before:] if m.get("method") == "update"]
+        # One apply per 0.1 s slot at most (the slots are taken before each apply: allow one for the
+        # jitter of when the first and last message left), and far fewer than the 500 changes.
+        assert 1 <= len(updates) <= (updates[-1] - updates[0]) / 0.1 + 2
+        assert len(updates) < 100
     finally:
         session.close()
 

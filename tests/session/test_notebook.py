@@ -10,16 +10,17 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import pytest
 
 import wxnb
 from tests.frontend import ensure_bundle
-from tests.session.conftest import FAST_RETRY, FAST_SYNC, log_in, new_qr, wait_until
+from tests.session.conftest import FAST_RETRY, FAST_SYNC, log_in
+from tests.session.conftest import wait_until as _wait_until
 from tests.sim.conftest import ANN, make_spec
 from wxnb.protocol.errors import LoginBlocked, LoginExpired, TransportError
 from wxnb.session import Session
@@ -31,7 +32,23 @@ ensure_bundle()
 
 from wxnb.widgets import LoginWidget  # noqa: E402  (needs the bundle built above)
 
+T = TypeVar("T")
+
 NOT_SECRET_COOKIES = {"mm_lang", "wxloadtime"}
+#: Generous deadlines: these tests also run beside a JupyterLab and a browser on 2 shared cores.
+DEADLINE = 30.0
+
+
+def wait_until(probe: Callable[[], T], what: str = "a condition") -> T:
+    return _wait_until(probe, timeout=DEADLINE, what=what)
+
+
+def new_qr(sim: Simulator, known: set[str]) -> str:
+    """The uuid of a QR code the session asked for that is not in ``known``."""
+    return wait_until(
+        lambda: next((p.uuid for p in reversed(sim.phone.pending_logins()) if p.uuid not in known), None),
+        what="a new QR code",
+    )
 
 
 @dataclass
@@ -95,7 +112,7 @@ def test_every_login_step_then_the_live_status_line(
         wait_until(lambda: widget.phase == "scanned", what="scanned")
         assert widget.avatar.startswith("data:image/jpeg;base64,") and widget.qr == ""
         sim.phone.confirm(second)
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
         wait_until(lambda: widget.phase == "ready" and widget.status.get("state") == "online")
         status = widget.status
         assert (status["nickname"], status["contacts"], status["rooms"]) == ("Me 🐼", 6, 3)
@@ -131,7 +148,7 @@ def test_every_login_step_then_the_live_status_line(
 def test_close_shows_a_closed_session(sim: Simulator, tmp_path: Any, quiet_display: None) -> None:
     session, widget = widget_login(sim, tmp_path)
     sim.phone.confirm(new_qr(sim, set()))
-    session.wait_ready(10)
+    session.wait_ready(DEADLINE)
     session.close()
     wait_until(lambda: widget.status.get("state") == "closed", what="closed on the widget")
 
@@ -144,7 +161,7 @@ def test_a_refused_account_gets_the_servers_sentence_and_what_to_do(
         try:
             sim.phone.confirm(new_qr(sim, set()))
             with pytest.raises(LoginBlocked):
-                session.wait_ready(10)
+                session.wait_ready(DEADLINE)
             wait_until(lambda: widget.phase == "blocked", what="blocked on the widget")
             assert "此微信号不能登录网页微信" in widget.message
             assert widget.hint == DESKTOP_HINT and "desktop=True" in widget.hint
@@ -164,13 +181,13 @@ def test_a_network_failure_offers_new_code_which_starts_the_login_over(
         wait_until(lambda: widget.phase == "failed", what="failed on the widget")
         assert widget.message.startswith("Network failure") and widget.hint == NEW_CODE_HINT
         with pytest.raises(TransportError):  # at once: a cell blocked here would deafen the button
-            session.wait_ready(10)
+            session.wait_ready(DEADLINE)
         for callback in widget._new_code_callbacks:  # what a click on "New code" runs
             callback()
         uuid = new_qr(sim, set())
         wait_until(lambda: widget.phase == "waiting", what="a QR after New code")
         sim.phone.confirm(uuid)
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
     finally:
         session.close()
 
@@ -189,7 +206,7 @@ def test_a_failure_after_confirming_starts_over_with_a_new_code(
             callback()
         second = new_qr(sim, {first})
         sim.phone.confirm(second)
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
         wait_until(lambda: widget.phase == "ready", what="ready after the second code")
     finally:
         session.close()
@@ -205,7 +222,7 @@ def test_after_the_last_expiry_the_widget_asks_for_a_click(
         wait_until(lambda: widget.phase == "failed", what="the parked login on the widget")
         assert "expired" in widget.message and "New code" in widget.hint
         with pytest.raises(LoginExpired):
-            session.wait_ready(10)
+            session.wait_ready(DEADLINE)
         for callback in widget._new_code_callbacks:
             callback()
         new_qr(sim, {first})
@@ -251,7 +268,7 @@ def test_a_session_that_ends_before_login_says_so_and_what_to_do(
     try:
         sim.phone.confirm(new_qr(sim, set()))
         with pytest.raises(Exception, match="disk full"):
-            session.wait_ready(10)
+            session.wait_ready(DEADLINE)
         wait_until(lambda: widget.phase == "failed", what="failed on the widget")
         assert "disk full" in widget.message and widget.hint == ENDED_HINT
         session.request_new_code()  # nothing left to restart: a no-op, not an error
@@ -270,7 +287,7 @@ def test_no_secret_reaches_the_front_end_and_saved_state_has_no_code(
         wait_until(lambda: widget.phase == "waiting")
         sim.phone.scan(uuid)
         sim.phone.confirm(uuid)
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
         sim.phone.send(("friend", ANN), "hello")
         wait_until(lambda: widget.status.get("messages", 0) >= 1, what="a message counted")
         widget.flush()
@@ -307,7 +324,7 @@ def test_status_bursts_are_coalesced_to_ten_updates_a_second(
     session, widget = widget_login(sim, tmp_path)
     try:
         sim.phone.confirm(new_qr(sim, set()))
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
         wait_until(lambda: widget.phase == "ready")
         before = len(sent.messages)
 
@@ -352,9 +369,9 @@ def test_widgets_are_created_and_displayed_on_the_main_thread_only(
     session, _ = widget_login(sim, tmp_path)
     try:
         sim.phone.confirm(new_qr(sim, set()))
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
         sim.phone.send(("friend", ANN), "hello")
-        session.wait_for(lambda m: m.text == "hello", timeout=10)
+        session.wait_for(lambda m: m.text == "hello", timeout=DEADLINE)
     finally:
         session.close()
     main = threading.main_thread().name
@@ -382,12 +399,24 @@ def test_session_at_the_end_of_a_cell_shows_the_status_widget(
         assert session._repr_mimebundle_() is None  # outside a notebook: IPython prints the repr
         monkeypatch.setattr(notebook_module, "in_notebook", lambda: True)
         sim.phone.confirm(new_qr(sim, set()))
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
         shown = session._repr_mimebundle_()
         assert shown is not None
         data, _ = shown
         assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
         assert data["text/plain"] == repr(session) and data["text/plain"].startswith("<wxnb.Session Me 🐼")
+
+        # The person closes the widget: the session carries on, quietly; `session` makes a new one.
+        widget.close()
+        sim.phone.send(("friend", ANN), "after the close")
+        session.wait_for(lambda m: m.text == "after the close", timeout=DEADLINE)
+        assert session.status.callback_errors == 0
+        again = session._repr_mimebundle_()
+        assert again is not None and session._view is not None
+        fresh = session._view.widget
+        assert again[0]["application/vnd.jupyter.widget-view+json"]["model_id"] == fresh.model_id
+        assert fresh is not widget
+        wait_until(lambda: fresh.status.get("messages") == session.status.messages_received >= 1)
     finally:
         session.close()
 
@@ -422,7 +451,7 @@ def test_a_resumed_login_shows_the_accounts_own_picture(
     log_in(sim, tmp_path).close()  # saved credentials for the next login
     session = wxnb.login(sim.base_url, data_dir=tmp_path, show="widget", retry=FAST_RETRY, sync=FAST_SYNC)
     try:
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
         assert session.login_events[0].phase == "resuming"
         assert session._view is not None
         widget = session._view.widget
@@ -445,7 +474,7 @@ def test_a_pushed_login_says_to_confirm_on_the_phone(
         assert widget.phase == "starting" and widget.qr == ""
         pushed = wait_until(lambda: next((p for p in sim.phone.pending_logins() if p.push), None))
         sim.phone.approve_push(pushed.uuid)
-        session.wait_ready(10)
+        session.wait_ready(DEADLINE)
         wait_until(lambda: widget.phase == "ready", what="ready after the push")
     finally:
         session.close()

@@ -23,6 +23,7 @@ Example (what ``wxnb.login()`` does in a notebook)::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 import threading
@@ -34,6 +35,7 @@ from wxnb.protocol.errors import LoginExpired
 from wxnb.session.events import ContactsChange
 from wxnb.session.login import LoginEvent
 from wxnb.session.status import SessionStatus
+from wxnb.widgets.errors import WidgetClosed
 
 if TYPE_CHECKING:
     from wxnb.widgets.login import LoginWidget, StatusState
@@ -167,7 +169,11 @@ class NotebookLoginView:
     # -- login steps (the session's thread) --------------------------------------------------------
 
     def on_login_event(self, event: LoginEvent) -> None:
-        """Draw one login step."""
+        """Draw one login step (nothing once the widget was closed)."""
+        with contextlib.suppress(WidgetClosed):  # the person closed it: the login goes on without it
+            self._draw_login_event(event)
+
+    def _draw_login_event(self, event: LoginEvent) -> None:
         w = self.widget
         phase = event.phase
         if phase == "starting":
@@ -219,7 +225,8 @@ class NotebookLoginView:
                 return
             self._ended = True
             sentence = self._problem or _sentence(error) or "The login stopped."
-        self.widget.show_failed(sentence, hint=ENDED_HINT)
+        with contextlib.suppress(WidgetClosed):
+            self.widget.show_failed(sentence, hint=ENDED_HINT)
 
     # -- status (the sync thread, through the session's events) ------------------------------------
 
@@ -248,7 +255,8 @@ class NotebookLoginView:
         return counted[1]
 
     def _redraw(self) -> None:
-        with self._draw_lock:
+        # A closed widget draws nothing more; `session` at the end of a cell makes a new one.
+        with self._draw_lock, contextlib.suppress(WidgetClosed):
             self._draw()
 
     def _draw(self) -> None:

@@ -126,6 +126,7 @@ class Session:
             self._login_listeners.append(on_login_event)
         self._view: NotebookLoginView | None = None
         self._view_lock = threading.RLock()  # login events vs. attaching a view (replay, then live)
+        self._view_detach: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._client: WebClient | None = None
         self._flow: LoginFlow | None = None
@@ -546,9 +547,14 @@ class Session:
             for event in self.login_events:
                 view.on_login_event(event)
             self._view = view
-        view.widget.on_new_code(self.request_new_code)
-        self._hub.on("status", view.on_status)
-        self._hub.on("contacts", view.on_contacts)
+            old, self._view_detach = self._view_detach, []
+        for detach in old:  # a view whose widget was closed: it hears nothing more
+            detach()
+        self._view_detach = [
+            view.widget.on_new_code(self.request_new_code),
+            self._hub.on("status", view.on_status),
+            self._hub.on("contacts", view.on_contacts),
+        ]
         view.on_status(self._board.snapshot())
 
     def _http_retry(self, endpoint: str, what: str) -> None:

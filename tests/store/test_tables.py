@@ -156,6 +156,23 @@ def test_access_costs_only_the_new_rows() -> None:
     assert stats.cache_hits == hits + 1 and stats.frames_built == built + 1
 
 
+def test_small_appends_are_encoded_together_and_reads_see_them_at_once() -> None:
+    tables = Tables(encode_rows=1000)
+    stats = tables.stats["messages"]
+    for start in range(0, 900, 50):
+        tables.append_messages(batch_rows(start, 50))
+    assert stats.rows_encoded == 0 and len(tables.messages) == 900  # the read encodes what waits
+    assert stats.rows_encoded == 900
+    tables.append_messages(batch_rows(900, 50))
+    assert tables.mark_revoked([msg_id(920)]) == 1  # a revoke finds rows not encoded yet
+    for start in range(950, 2000, 50):
+        tables.append_messages(batch_rows(start, 50))
+    assert stats.rows_encoded == 1950  # 1,000 waiting rows are encoded by the writer
+    frame = tables.messages
+    assert frame.msg_id.tolist() == [msg_id(i) for i in range(2000)]
+    assert frame.index[frame.revoked].tolist() == [920]
+
+
 def test_text_pieces_stay_few_and_rows_stay_in_order() -> None:
     column = TextColumn(seal_rows=4096)
     values = [f"v{i}" for i in range(20_000)]

@@ -106,6 +106,17 @@ def test_a_failure_inside_a_commit_leaves_no_partial_batch(tmp_path: Path) -> No
     archive.close()
 
 
+def test_only_a_known_msg_id_is_skipped_any_other_bad_row_fails_the_batch(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        archive.commit_batch(batch_rows(0, 2))
+        bad = batch_rows(2, 2)
+        bad.text[1] = None  # type: ignore[call-overload]  # NOT NULL: must not pass for a re-delivery
+        with pytest.raises(ArchiveWriteError, match="rolled back"):
+            archive.commit_batch(bad)
+        assert archive.message_count() == 2
+        assert archive.commit_batch(batch_rows(1, 3)).new_positions == [1, 2]
+
+
 def test_an_exception_of_ours_inside_a_commit_rolls_back_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -257,22 +257,30 @@ def message_wire(world: World, session: Session, message: LogMessage) -> bytes:
     """``orjson.dumps(message_json(world, session, message))``, byte for byte.
 
     A message without extra fields or placeholders (plain texts: most of any traffic) is joined from
-    constant pieces instead of building and serialising a dict of 28 fields: ~4 us less per message
-    in a sync reply, which is on the critical path of a client's ingest. Others are rendered in full.
+    constant pieces, the login's names for its chat and sender (kept on the session) and its escaped
+    Content, instead of building and serialising a dict of 28 fields: several us less per message in
+    a sync reply, which is on the critical path of a client's ingest. Others are rendered in full.
     """
     body = message.body
     if body.fields or body.refs:
         return orjson.dumps(message_json(world, session, message))
-    from_name, to_name, sender = _names(world, session, message)
+    key = (message.chat, message.sender, body.prefix)
+    names = session.wire_names.get(key)
+    if names is None:
+        from_name, to_name, sender = _names(world, session, message)
+        names = (
+            b'","FromUserName":' + orjson.dumps(from_name) + b',"ToUserName":' + orjson.dumps(to_name)
+            + b',"MsgType":',
+            # Content's opening quote, with the room sender's prefix when there is one
+            b',"Content":' + (orjson.dumps(sender)[:-1] + b":<br/>" if sender is not None else b'"'),
+        )  # fmt: skip
+        session.wire_names[key] = names
     msg_id = str(message.msg_id).encode()
-    content = orjson.dumps(body.content)
-    if sender is not None:  # '"' + sender + ':<br/>' + content without its opening quote
-        content = orjson.dumps(sender)[:-1] + b":<br/>" + content[1:]
     return b"".join(
         (
-            b'{"MsgId":"', msg_id, b'","FromUserName":', orjson.dumps(from_name), b',"ToUserName":',
-            orjson.dumps(to_name), b',"MsgType":', str(body.msg_type).encode(), b',"Content":', content,
-            _PLAIN_TAIL[0], str(message.create_time).encode(), _PLAIN_TAIL[1], msg_id, _PLAIN_TAIL[2],
+            b'{"MsgId":"', msg_id, names[0], str(body.msg_type).encode(), names[1],
+            orjson.dumps(body.content)[1:], _PLAIN_TAIL[0], str(message.create_time).encode(),
+            _PLAIN_TAIL[1], msg_id, _PLAIN_TAIL[2],
         )
     )  # fmt: skip
 

@@ -142,3 +142,21 @@ def test_timeouts_are_honoured_on_the_prepared_path(recording: Recording) -> Non
     with pytest.raises(TransportError, match=r"no reply within 0\.2 s"):
         _get(transport, server)
     transport.close()
+
+
+def test_a_body_cut_short_is_reported_as_such_and_a_whole_one_is_read_in_full(recording: Recording) -> None:
+    big = bytes(range(256)) * 2000  # 512 KB: many socket reads
+    server = recording(
+        lambda request: Response(200, big, action="truncate" if request.path == "/cut" else "")
+    )
+    transport = _transport()
+    url = server.base_url + "/whole"
+
+    def whole() -> bytes:
+        return transport.call("GET", url, lambda b: b, endpoint="x", kind=CallKind.READ)
+
+    assert whole() == big
+    with pytest.raises(TransportError, match="closed before the whole reply arrived"):
+        _get(transport, server, "/cut")
+    assert whole() == big  # the pool is still usable
+    transport.close()

@@ -337,8 +337,8 @@ class Transport:
         """One try: the reply body, or _Failure (worth repeating), or a typed error (not worth it)."""
         started = time.perf_counter()
         try:
-            response = self._send(method, url, body, form, headers, timeout, follow_redirects)
-            content = response.content  # read it all here: a body cut short raises now
+            # The whole body is read here: a body cut short raises now.
+            response, content = self._send(method, url, body, form, headers, timeout, follow_redirects)
         except requests.RequestException as exc:
             failure = _failure_of(exc, timeout)
             if logger.isEnabledFor(logging.DEBUG):  # redacting the URL costs more than the log call
@@ -369,16 +369,16 @@ class Transport:
         headers: Mapping[str, str] | None,
         timeout: tuple[float, float],
         follow_redirects: bool,
-    ) -> requests.Response:
-        """One request through requests: prepared by the :class:`Preparer` when it can (JSON bodies
-        and GETs without redirects: every sync call), else by ``Session.request`` (forms, redirects,
-        a session passed in)."""
+    ) -> tuple[requests.Response, bytes]:
+        """One request through requests, and its whole body: prepared by the :class:`Preparer` when
+        it can (JSON bodies and GETs without redirects: every sync call), else by ``Session.request``
+        (forms, redirects, a session passed in)."""
         prepared = None
         if self._lean and form is None and not follow_redirects:
             prepared = self._preparer.prepare(method, url, body, headers)
         if prepared is None:
             try:
-                return self.http.request(
+                response = self.http.request(
                     method,
                     url,
                     data=body if body is not None else form,
@@ -386,13 +386,39 @@ class Transport:
                     timeout=timeout,
                     allow_redirects=follow_redirects,
                 )
+                return response, response.content
             finally:
                 self._preparer.cookies_changed()  # its replies (and redirects) may have set cookies
         prep, settings = prepared
+        settings = {**settings, "stream": True}  # the body is read below, in one piece
         response = self.http.send(prep, timeout=timeout, allow_redirects=False, **settings)
         if "Set-Cookie" in response.headers:  # Session.send stored them in the jar
             self._preparer.cookies_changed()
-        return response
+        return response, _read_body(response)
+
+
+def _read_body(response: requests.Response) -> bytes:
+    """The whole body of a streamed response in one read, with the errors ``response.content`` raises.
+
+    ``response.content`` reads in 10 KB pieces through a generator: for a 400 KB sync reply that was
+    ~0.5 ms of CPU. One read releases the connection to the pool all the same once it has everything.
+    """
+    consumed: object = response._content  # False until read (requests reads a redirect's body itself)
+    if isinstance(consumed, bytes):
+        return consumed
+    raw = response.raw
+    try:
+        content = raw.read(decode_content=True) or b""
+    except urllib3.exceptions.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except urllib3.exceptions.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc) from exc
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.exceptions.ConnectionError(exc) from exc
+    except urllib3.exceptions.SSLError as exc:
+        raise requests.exceptions.SSLError(exc) from exc
+    response._content = content  # as response.content would have kept it
+    return bytes(content)
 
 
 def _path_and_query(url: str) -> str:

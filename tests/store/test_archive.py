@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,17 @@ def test_a_failure_inside_a_commit_leaves_no_partial_batch(tmp_path: Path) -> No
     assert result.new_positions == [0, 1, 2]
     assert archive.sync_state is not None and archive.sync_state.sync_key == {"v": 2}
     archive.close()
+
+
+def test_only_a_known_msg_id_is_skipped_any_other_bad_row_fails_the_batch(tmp_path: Path) -> None:
+    with Archive(tmp_path / "a.sqlite3") as archive:
+        archive.commit_batch(batch_rows(0, 2))
+        bad = batch_rows(2, 2)
+        bad.text[1] = None  # type: ignore[call-overload]  # NOT NULL: must not pass for a re-delivery
+        with pytest.raises(ArchiveWriteError, match="rolled back"):
+            archive.commit_batch(bad)
+        assert archive.message_count() == 2
+        assert archive.commit_batch(batch_rows(1, 3)).new_positions == [1, 2]
 
 
 def test_an_exception_of_ours_inside_a_commit_rolls_back_too(
@@ -296,3 +309,27 @@ def test_parquet_export_without_pyarrow_says_what_to_install(
         pytest.raises(MissingDependencyError, match="pip install pyarrow"),
     ):
         archive.export_parquet(tmp_path / "out")
+
+
+_CRASH_SCRIPT = """
+import os, signal, sys
+sys.path.insert(0, {root!r})
+from tests.store.conftest import batch_rows
+from wxnb.store.archive import Archive
+archive = Archive({path!r})
+for b in range(40):
+    archive.commit_batch(batch_rows(b * 50, 50), sync_key={{"batch": b}})
+os.kill(os.getpid(), signal.SIGKILL)  # no close, no checkpoint: the batches are only in the WAL
+"""
+
+
+def test_committed_batches_survive_the_process_being_killed(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    script = _CRASH_SCRIPT.format(root=str(Path(__file__).resolve().parents[2]), path=str(path))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120, check=False)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()
+    assert Path(f"{path}-wal").stat().st_size > 0  # the WAL was not checkpointed into the file
+    with Archive(path) as after:
+        assert after.message_count() == 40 * 50
+        assert after.sync_state is not None and after.sync_state.sync_key == {"batch": 39}
+        assert after.commit_batch(batch_rows(1950, 100)).new_positions == list(range(50, 100))

@@ -156,6 +156,23 @@ def test_access_costs_only_the_new_rows() -> None:
     assert stats.cache_hits == hits + 1 and stats.frames_built == built + 1
 
 
+def test_small_appends_are_encoded_together_and_reads_see_them_at_once() -> None:
+    tables = Tables(encode_rows=1000)
+    stats = tables.stats["messages"]
+    for start in range(0, 900, 50):
+        tables.append_messages(batch_rows(start, 50))
+    assert stats.rows_encoded == 0 and len(tables.messages) == 900  # the read encodes what waits
+    assert stats.rows_encoded == 900
+    tables.append_messages(batch_rows(900, 50))
+    assert tables.mark_revoked([msg_id(920)]) == 1  # a revoke finds rows not encoded yet
+    for start in range(950, 2000, 50):
+        tables.append_messages(batch_rows(start, 50))
+    assert stats.rows_encoded == 1950  # 1,000 waiting rows are encoded by the writer
+    frame = tables.messages
+    assert frame.msg_id.tolist() == [msg_id(i) for i in range(2000)]
+    assert frame.index[frame.revoked].tolist() == [920]
+
+
 def test_text_pieces_stay_few_and_rows_stay_in_order() -> None:
     column = TextColumn(seal_rows=4096)
     values = [f"v{i}" for i in range(20_000)]
@@ -232,41 +249,58 @@ def test_forgetting_user_names_keeps_keys() -> None:
     assert tables.members.user_name.isna().all() and tables.members.key.tolist() == ["p:1"]
 
 
-@pytest.mark.timeout(60)
-def test_readers_never_see_a_half_written_batch() -> None:
-    tables = Tables(seal_rows=512)
-    batch, batches = 50, 300
-    done = threading.Event()
+@pytest.mark.parametrize("encode_rows", [1, 4096])  # encoded by the writer at each append / by readers
+def test_readers_never_see_a_half_written_batch(encode_rows: int) -> None:
+    # The readers' work is bounded by the writer's, not by the clock: each reader takes at most
+    # READS_PER_BATCH snapshots per published batch, then waits for the next one. (Readers spinning
+    # freely starved the writer, which releases the GIL around every Arrow call and waits a whole switch
+    # interval to get it back each time; on a loaded machine the test ran into its timeout.) Their
+    # snapshots still overlap with the writer, who goes on with the next batch as soon as one is out.
+    tables = Tables(seal_rows=512, encode_rows=encode_rows)
+    batch, batches, reads_per_batch = 50, 300, 2
+    progress = threading.Condition()
+    published = [0]
     started = threading.Barrier(3)
     failures: list[str] = []
     seen: list[int] = []
 
+    def check(frame: pd.DataFrame, last: int) -> str | None:
+        n = len(frame)
+        lengths = {len(frame[c].array) for c in frame.columns}
+        if lengths != {n} or n % batch or n < last:
+            return f"lengths {lengths} n {n} last {last}"
+        if n:
+            i = n - 1  # the newest row is whole: every column agrees with its MsgId
+            row = frame.iloc[i]
+            if (
+                row.msg_id != msg_id(i)
+                or row.text != f"message {i}"
+                or row.time != pd.Timestamp(BASE_TIME + i, unit="s", tz="UTC")
+                or row.chat != f"@c{i % 5}"
+            ):
+                return f"row {i} torn: {row.to_dict()}"
+        return None
+
     def read() -> None:
         started.wait()
         last = 0
-        for _ in range(100_000):  # bounded, but ends as soon as the writer is done
-            finished = done.is_set()
-            frame = tables.messages
-            n = len(frame)
-            lengths = {len(frame[c].array) for c in frame.columns}
-            if lengths != {n} or n % batch or n < last:
-                failures.append(f"lengths {lengths} n {n} last {last}")
-                return
-            if n:
-                i = n - 1  # the newest row is whole: every column agrees with its MsgId
-                row = frame.iloc[i]
-                if (
-                    row.msg_id != msg_id(i)
-                    or row.text != f"message {i}"
-                    or row.time != pd.Timestamp(BASE_TIME + i, unit="s", tz="UTC")
-                    or row.chat != f"@c{i % 5}"
-                ):
-                    failures.append(f"row {i} torn: {row.to_dict()}")
+        while True:
+            with progress:
+                level = published[0]
+            for _ in range(reads_per_batch):
+                frame = tables.messages
+                failure = check(frame, last)
+                if failure is not None:
+                    failures.append(failure)
                     return
-            last = n
-            seen.append(n)
-            if finished:
+                last = len(frame)
+                seen.append(last)
+            if level == batches:
                 return
+            with progress:
+                if not progress.wait_for(lambda level=level: published[0] > level, timeout=60):
+                    failures.append(f"the writer published nothing for 60 s after batch {level}")
+                    return
 
     readers = [threading.Thread(target=read) for _ in range(2)]
     for r in readers:
@@ -276,12 +310,15 @@ def test_readers_never_see_a_half_written_batch() -> None:
         tables.append_messages(batch_rows(b * batch, batch))
         if b % 50 == 0:
             tables.mark_revoked([msg_id(b * batch)])
-    done.set()
+        with progress:
+            published[0] = b + 1
+            progress.notify_all()
     for r in readers:
         r.join()
     assert not failures, failures[:3]
     assert len(tables.messages) == batch * batches
     assert len(set(seen)) > 2  # the readers did overlap with the writer
+    assert 0 < len(seen) <= 2 * reads_per_batch * (batches + 1)  # bounded by the writer's work
 
 
 _OPS = st.lists(

@@ -19,11 +19,13 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Final
+
+import orjson
 
 from wxnb.protocol.records import FLAG_CHAT, FLAG_CONTACT, FLAG_MUTE, FLAG_PINNED, FLAG_SAVED_ROOM, FLAG_STAR
 from wxnb.protocol.wiretext import encode_text
-from wxnb.sim.content import substitute_refs
+from wxnb.sim.content import Body, substitute_refs
 from wxnb.sim.naming import Ref
 from wxnb.sim.sessions import Session
 from wxnb.sim.world import LogMessage, World
@@ -34,6 +36,7 @@ __all__ = [
     "head_url",
     "member_json",
     "message_json",
+    "message_wire",
     "user_json",
 ]
 
@@ -231,16 +234,90 @@ def message_json(world: World, session: Session, message: LogMessage) -> dict[st
     """One AddMsgList item with every field (PROTOCOL.md §5), names resolved for this login."""
     naming = session.naming
     body = message.body
+    from_name, to_name, sender = _names(world, session, message)
+    content = body.content
+    if sender is not None:
+        content = f"{sender}:<br/>{content}"
+    item = _item(message, from_name, to_name, content)
+    if body.refs:
+
+        def name(kind: str, ident: int) -> str:
+            return naming.room(ident) if kind == "r" else world.person_name(naming, ident)
+
+        for key in ("Content", "StatusNotifyUserName", "FromUserName"):
+            item[key] = substitute_refs(item[key], name)
+        if item["RecommendInfo"] is not EMPTY_RECOMMEND:
+            recommend = dict(item["RecommendInfo"])
+            recommend["UserName"] = substitute_refs(recommend["UserName"], name)
+            item["RecommendInfo"] = recommend
+    return item
+
+
+def message_wire(world: World, session: Session, message: LogMessage) -> bytes:
+    """``orjson.dumps(message_json(world, session, message))``, byte for byte.
+
+    A message without extra fields or placeholders (plain texts: most of any traffic) is joined from
+    constant pieces, the login's names for its chat and sender (kept on the session) and its escaped
+    Content, instead of building and serialising a dict of 28 fields: several us less per message in
+    a sync reply, which is on the critical path of a client's ingest. Others are rendered in full.
+    """
+    body = message.body
+    if body.fields or body.refs:
+        return orjson.dumps(message_json(world, session, message))
+    key = (message.chat, message.sender, body.prefix)
+    names = session.wire_names.get(key)
+    if names is None:
+        from_name, to_name, sender = _names(world, session, message)
+        names = (
+            b'","FromUserName":' + orjson.dumps(from_name) + b',"ToUserName":' + orjson.dumps(to_name)
+            + b',"MsgType":',
+            # Content's opening quote, with the room sender's prefix when there is one
+            b',"Content":' + (orjson.dumps(sender)[:-1] + b":<br/>" if sender is not None else b'"'),
+        )  # fmt: skip
+        session.wire_names[key] = names
+    msg_id = str(message.msg_id).encode()
+    return b"".join(
+        (
+            b'{"MsgId":"', msg_id, names[0], str(body.msg_type).encode(), names[1],
+            orjson.dumps(body.content)[1:], _PLAIN_TAIL[0], str(message.create_time).encode(),
+            _PLAIN_TAIL[1], msg_id, _PLAIN_TAIL[2],
+        )
+    )  # fmt: skip
+
+
+def _plain_tail() -> tuple[bytes, bytes, bytes]:
+    """The constant pieces of a plain message's item after Content: before CreateTime's value,
+    between it and NewMsgId's, and after that (serialised by orjson, so they match a full render)."""
+    item = _item(LogMessage(0, 0, ("person", 0), 0, Body(1, "")), "", "", "")
+    keys = list(item)
+    ct, new = keys.index("CreateTime"), keys.index("NewMsgId")
+    if keys[:5] != ["MsgId", "FromUserName", "ToUserName", "MsgType", "Content"] or not 5 < ct < new:
+        raise AssertionError(f"the AddMsgList item's key order changed: {keys}")
+
+    def members(start: int, stop: int) -> bytes:
+        return orjson.dumps({k: item[k] for k in keys[start:stop]})[1:-1]
+
+    return (
+        b"," + members(5, ct) + b',"CreateTime":',
+        b"," + members(ct + 1, new) + b',"NewMsgId":',
+        b"," + members(new + 1, len(keys)) + b"}",
+    )
+
+
+def _names(world: World, session: Session, message: LogMessage) -> tuple[str, str, str | None]:
+    """From, To, and the sender whose ``@name:<br/>`` prefix a room message from someone else carries."""
+    naming = session.naming
     me = world.person_name(naming, world.account)
     chat_name = world.ref_name(naming, message.chat)
-    outgoing = message.sender == world.account
-    content = body.content
-    if outgoing:
-        from_name, to_name = me, chat_name
-    else:
-        from_name, to_name = chat_name, me
-        if message.chat[0] == "room" and body.prefix:
-            content = f"{world.person_name(naming, message.sender)}:<br/>{content}"
+    if message.sender == world.account:
+        return me, chat_name, None
+    if message.chat[0] == "room" and message.body.prefix:
+        return chat_name, me, world.person_name(naming, message.sender)
+    return chat_name, me, None
+
+
+def _item(message: LogMessage, from_name: str, to_name: str, content: str) -> dict[str, Any]:
+    body = message.body
     item: dict[str, Any] = {
         "MsgId": str(message.msg_id),
         "FromUserName": from_name,
@@ -273,15 +350,7 @@ def message_json(world: World, session: Session, message: LogMessage) -> dict[st
     }
     if body.fields:
         item.update(body.fields)
-    if body.refs:
-
-        def name(kind: str, ident: int) -> str:
-            return naming.room(ident) if kind == "r" else world.person_name(naming, ident)
-
-        for key in ("Content", "StatusNotifyUserName", "FromUserName"):
-            item[key] = substitute_refs(item[key], name)
-        if item["RecommendInfo"] is not EMPTY_RECOMMEND:
-            recommend = dict(item["RecommendInfo"])
-            recommend["UserName"] = substitute_refs(recommend["UserName"], name)
-            item["RecommendInfo"] = recommend
     return item
+
+
+_PLAIN_TAIL: Final = _plain_tail()

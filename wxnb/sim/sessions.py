@@ -143,6 +143,8 @@ class Session:
     positions: tuple[int, int] = (0, 0)
     inited: bool = False
     sent: dict[str, int] = field(default_factory=dict)  # ClientMsgId -> MsgId: resends are idempotent
+    #: (chat, sender, prefix) -> JSON pieces with this login's UserNames (``render.message_wire``)
+    wire_names: dict[tuple[tuple[str, int], int, bool], tuple[bytes, bytes]] = field(default_factory=dict)
 
     @property
     def live(self) -> bool:

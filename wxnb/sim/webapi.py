@@ -32,11 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import orjson
+
 from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body, compose, person_ref, room_ref
 from wxnb.sim.images import head_jpeg, picture_jpeg
 from wxnb.sim.naming import Ref
-from wxnb.sim.render import contact_json, member_json, message_json, user_json
+from wxnb.sim.render import contact_json, member_json, message_wire, user_json
 from wxnb.sim.replies import BLOCKED_MESSAGE, login_reply, login_xml, profile_skeleton, skeleton
 from wxnb.sim.sessions import LoginState, PendingLogin, Session
 from wxnb.sim.synckey import parse_synccheck_key
@@ -52,6 +54,7 @@ _BAD_REQUEST = 1200
 _RATE_LIMITED = 1205
 _REFUSED = 1204
 _DIGITS_RE = re.compile(r"^\d{1,20}$")
+_PROFILE_JSON = orjson.Fragment(orjson.dumps(profile_skeleton()))  # the same in every sync reply
 
 
 @dataclass(slots=True)
@@ -383,7 +386,8 @@ class WebApi:
             batch = world.log[msg : msg + world.sync_batch]
             changes = world.contact_log[contact : contact + world.contact_batch]
             new_msg, new_contact = msg + len(batch), contact + len(changes)
-            messages = [message_json(world, session, m) for m in batch]
+            # Pre-serialised items (orjson splices them into the reply as they are): see message_wire.
+            messages = [orjson.Fragment(message_wire(world, session, m)) for m in batch]
             latest: dict[Ref, str] = {}
             for kind, ref in changes:
                 latest.pop(ref, None)
@@ -416,7 +420,7 @@ class WebApi:
                 "DelContactList": dels,
                 "ModChatRoomMemberCount": 0,
                 "ModChatRoomMemberList": [],
-                "Profile": profile_skeleton(),
+                "Profile": _PROFILE_JSON,
                 "ContinueFlag": 1 if more else 0,
                 "SyncKey": key,
                 "SKey": "",

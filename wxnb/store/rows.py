@@ -84,6 +84,14 @@ class MessageRows:
             revoked=[False] * len(messages),
         )
 
+    @classmethod
+    def concat(cls, batches: Sequence[MessageRows]) -> MessageRows:
+        """One batch of the rows of ``batches``, in order (new lists; the batches are not changed)."""
+        out = cls.empty()
+        for batch in batches:
+            out.extend(batch)
+        return out
+
     def __len__(self) -> int:
         return len(self.msg_id)
 

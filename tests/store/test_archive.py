@@ -333,3 +333,69 @@ def test_committed_batches_survive_the_process_being_killed(tmp_path: Path) -> N
         assert after.message_count() == 40 * 50
         assert after.sync_state is not None and after.sync_state.sync_key == {"batch": 39}
         assert after.commit_batch(batch_rows(1950, 100)).new_positions == list(range(50, 100))
+
+
+def test_dedupe_holds_across_reopening_whether_or_not_the_archive_was_filled(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    with Archive(path) as archive:
+        archive.commit_batch(batch_rows(0, 5))
+    with Archive(path) as reopened:  # not filled: the MsgIds are read on the first batch
+        assert reopened.commit_batch(batch_rows(3, 4)).new_positions == [2, 3]
+    with Archive(path) as filled:
+        filled.fill(Tables())  # the fill reads them all (from the cache files, written above)
+        assert filled.commit_batch(batch_rows(0, 8)).new_positions == [7]
+        assert filled.message_count() == 8
+
+
+def test_a_revoke_finds_its_message_in_the_batch_among_recent_inserts_and_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.sqlite3"
+
+    def revoke(archive: Archive, i: int, of: int) -> list[str]:
+        notice = rows_of([make_message(i, msg_type=10002, revoked_msg_id=msg_id(of))])
+        return archive.commit_batch(notice, revokes={0: msg_id(of)}).revoked
+
+    with Archive(path) as archive:
+        together = rows_of([make_message(1), make_message(2, msg_type=10002, revoked_msg_id=msg_id(1))])
+        assert archive.commit_batch(together, revokes={1: msg_id(1)}).revoked == [msg_id(1)]
+        archive.commit_batch(batch_rows(10, 3))
+        assert revoke(archive, 20, 11) == [msg_id(11)]
+        assert revoke(archive, 21, 99) == []  # never arrived: nothing to mark
+    with Archive(path) as reopened:  # no seqs remembered: found by MsgId
+        assert revoke(reopened, 22, 12) == [msg_id(12)]
+        tables = Tables()
+        reopened.fill(tables)
+    revoked = tables.messages.set_index("msg_id").revoked
+    assert revoked[[msg_id(1), msg_id(11), msg_id(12)]].tolist() == [True, True, True]
+    assert not revoked[[msg_id(2), msg_id(10)]].any()
+
+
+def test_a_schema_1_archive_is_upgraded_with_its_messages_and_their_dedupe(tmp_path: Path) -> None:
+    from wxnb.store import sqlschema
+
+    path = tmp_path / "v1.sqlite3"
+    with sqlite3.connect(path) as conn:  # what wxnb wrote before schema 2
+        conn.executescript(sqlschema._SCHEMA_V1)
+        conn.execute(f"PRAGMA application_id = {sqlschema.APPLICATION_ID}")
+        conn.execute("INSERT INTO schema_version VALUES (1, 0)")
+        conn.execute("INSERT INTO meta VALUES ('key_salt', '00ff')")
+        conn.executemany(
+            "INSERT INTO messages (msg_id, time, chat, sender, is_group, is_self, type, msg_type, "
+            "app_type, text, url, file_name, revoked) VALUES (?, ?, '@a', '@a', 0, 0, 'text', 1, 0, ?, "
+            "'', '', ?)",
+            [(msg_id(i), 1_700_000_000 + i, f"old {i}", int(i == 2)) for i in range(3)],
+        )
+    with pytest.raises(ArchiveVersionError, match="open it once for writing"):
+        open_archive(path)
+    with Archive(path) as archive:
+        assert archive.commit_batch(batch_rows(1, 4)).new_positions == [2, 3]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+        indexes = "SELECT name FROM sqlite_master WHERE tbl_name = 'messages' AND type = 'index'"
+        assert conn.execute(indexes).fetchall() == []
+    with open_archive(path) as history:
+        frame = history.messages
+    assert frame.msg_id.tolist() == [msg_id(i) for i in range(5)]
+    assert frame.text.tolist()[:3] == ["old 0", "old 1", "old 2"]
+    assert frame.revoked.tolist() == [False, False, True, False, False]

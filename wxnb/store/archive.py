@@ -9,7 +9,9 @@ and the new SyncKey in ONE transaction and returns only once it is committed (``
 default: on disk, not only in the OS cache). Only then may the sync thread use the new SyncKey.
 A crash before the commit loses nothing: the old key is still archived and the server re-delivers.
 Messages are inserted only if their MsgId is new, and the call returns which ones were, so the live
-tables get each message exactly once too, whatever the server re-delivers or echoes.
+tables get each message exactly once too, whatever the server re-delivers or echoes. Which MsgIds are
+known is kept in memory (:mod:`wxnb.store.msgids`), not in a SQLite index: random keys made an index
+rewrite a page per message at every commit.
 
 Loading a million messages back out of SQLite takes seconds, so a load also keeps them as Arrow files
 next to the archive (:mod:`wxnb.store.cache`); the next load reads those, checked against SQLite.
@@ -55,6 +57,7 @@ from wxnb.store.errors import (
     MissingDependencyError,
 )
 from wxnb.store.lockfile import FileLock
+from wxnb.store.msgids import MsgIdIndex
 from wxnb.store.rows import ContactRow, MemberRow, MessageRows
 from wxnb.store.sqlschema import classify, prepare, translate_errors
 from wxnb.store.tables import Tables
@@ -78,8 +81,9 @@ _WAL_CHECKPOINT_PAGES: Final = 10_000  # SQLite's default is 1,000 (see _Connect
 _MESSAGE_INSERT: Final = (
     "INSERT INTO messages (msg_id, time, chat, chat_key, chat_name, sender, sender_name, is_group, "
     "is_self, type, msg_type, app_type, text, url, file_name, raw_content, revoked) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (msg_id) DO NOTHING"
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_RECENT_SEQS: Final = 65_536  # MsgId → seq kept for revokes (of two generations), see Archive._revoke
 _MESSAGE_SELECT: Final = (
     "SELECT seq, msg_id, time, chat, chat_key, chat_name, sender, sender_name, is_group, is_self, type, "
     "msg_type, app_type, text, url, file_name, coalesce(raw_content, text), revoked FROM messages "
@@ -293,8 +297,25 @@ class _Connection:
         with self.lock, translate_errors(self.label, "read"):
             return int(self.conn.execute("SELECT count(*) FROM messages").fetchone()[0])
 
-    def fill(self, tables: Tables, *, current_login: bool, write_cache: bool) -> None:
+    def msg_id_index(self) -> MsgIdIndex:
+        """Every archived MsgId, read in pieces (a million in about a second)."""
+        index = MsgIdIndex()
+        last = 0
+        while True:
+            with self.lock, translate_errors(self.label, "read"):
+                rows = self.conn.execute(
+                    "SELECT seq, msg_id FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", (last, _LOAD_ROWS)
+                ).fetchall()
+            if not rows:
+                return index
+            last = rows[-1][0]
+            index.add_arrow(pa.array([r[1] for r in rows], pa.large_string()))
+
+    def fill(
+        self, tables: Tables, *, current_login: bool, write_cache: bool, msg_ids: MsgIdIndex | None = None
+    ) -> None:
         """Load everything into ``tables``; with ``current_login=False`` UserNames are left out.
+        ``msg_ids``: an index to add every archived MsgId to (the fill reads them all anyway).
 
         Messages come from the cache files SQLite agrees with (see :mod:`wxnb.store.cache`), the rest
         from SQLite; with ``write_cache`` the rest is then cached too, in full chunks. All of it is read
@@ -304,12 +325,14 @@ class _Connection:
             with translate_errors(self.label, "read"):
                 self.conn.execute("BEGIN")
             try:
-                self._fill(tables, current_login=current_login, write_cache=write_cache)
+                self._fill(tables, current_login=current_login, write_cache=write_cache, msg_ids=msg_ids)
             finally:
                 with translate_errors(self.label, "read"):
                     self.conn.execute("COMMIT")
 
-    def _fill(self, tables: Tables, *, current_login: bool, write_cache: bool) -> None:
+    def _fill(
+        self, tables: Tables, *, current_login: bool, write_cache: bool, msg_ids: MsgIdIndex | None
+    ) -> None:
         aligned = tables.message_count == 0  # table row i is archive row i: the cache applies
         chunks: list[pa.Table] = []
         cached_seq = 0
@@ -318,11 +341,15 @@ class _Connection:
                 chunks, cached_seq = read_chunks(self.cache, self.conn, prune=write_cache)
             for chunk in chunks:
                 tables.append_messages_arrow(chunk)
+                if msg_ids is not None:
+                    msg_ids.add_arrow(chunk.column("msg_id"))
         cached_rows = tables.message_count
         seqs: list[int] = []
         for batch_seqs, rows in self.iter_messages(after_seq=cached_seq):
             tables.append_messages(rows)
             seqs.extend(batch_seqs)
+            if msg_ids is not None:
+                msg_ids.add(rows.msg_id)
         if cached_seq:
             with self.lock, translate_errors(self.label, "read"):
                 revoked = self.conn.execute(
@@ -406,6 +433,9 @@ class Archive:
             if self._lockfile is not None:
                 self._lockfile.release()
             raise
+        self._msg_ids: MsgIdIndex | None = None  # read on first need (or by fill, which reads them all)
+        self._recent_seqs: dict[str, int] = {}  # MsgId → seq of recent inserts, for revokes
+        self._older_seqs: dict[str, int] = {}
         salt = self._db.meta("key_salt")
         self.salt: bytes = bytes.fromhex(salt) if salt else b""
         self.path = path if memory else Path(path)
@@ -460,10 +490,11 @@ class Archive:
         with db.lock:
             conn = db.conn
             try:
+                known = self._known_msg_ids()
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    result = self._write(
-                        conn, messages, contacts, removed, members, revokes, sync_key, aliases
+                    result, inserted = self._write(
+                        conn, known, messages, contacts, removed, members, revokes, sync_key, aliases
                     )
                     conn.execute("COMMIT")
                 except BaseException:
@@ -478,11 +509,27 @@ class Archive:
                     f"The batch could not be written to {db.label} and was rolled back ({error}). "
                     "Nothing of it was saved; retry it, or check the disk."
                 ) from exc
+            # Committed: only now are its MsgIds known (a rolled-back batch may come again).
+            known.add(inserted)
+            self._remember_seqs(inserted)
         return result
+
+    def _known_msg_ids(self) -> MsgIdIndex:
+        if self._msg_ids is None:
+            self._msg_ids = self._db.msg_id_index()
+        return self._msg_ids
+
+    def _remember_seqs(self, inserted: Mapping[str, int]) -> None:
+        """Keep the seqs of the last 65,536 to 131,072 inserts: a revoke names a message at most two
+        minutes old, so its target is almost always among them (else :meth:`_revoke` scans)."""
+        self._recent_seqs.update(inserted)
+        if len(self._recent_seqs) >= _RECENT_SEQS:
+            self._older_seqs, self._recent_seqs = self._recent_seqs, {}
 
     def _write(
         self,
         conn: sqlite3.Connection,
+        known: MsgIdIndex,
         messages: MessageRows | None,
         contacts: Sequence[ContactRow],
         removed: Sequence[str],
@@ -490,17 +537,17 @@ class Archive:
         revokes: Mapping[int, str] | None,
         sync_key: Any,
         aliases: Mapping[str, str] | None,
-    ) -> CommitResult:
+    ) -> tuple[CommitResult, dict[str, int]]:
         now = time.time()
         new_positions: list[int] = []
+        inserted: dict[str, int] = {}
         revoked: list[str] = []
         if messages is not None and len(messages):
-            new_positions = self._insert_messages(conn, messages)
+            new_positions, inserted = self._insert_messages(conn, known, messages)
             if revokes:
                 targets = [revokes[i] for i in new_positions if i in revokes]
                 for target in targets:
-                    cursor = conn.execute("UPDATE messages SET revoked = 1 WHERE msg_id = ?", (target,))
-                    if cursor.rowcount:
+                    if self._revoke(conn, known, inserted, target):
                         revoked.append(target)
         # Removals before upserts, as in the tables: what a batch lists is what stays.
         if removed:
@@ -536,36 +583,45 @@ class Archive:
                 "INSERT OR REPLACE INTO sync_state (id, sync_key, updated_at) VALUES (1, ?, ?)",
                 (json.dumps(sync_key, separators=(",", ":"), ensure_ascii=False), now),
             )
-        return CommitResult(new_positions, revoked)
+        return CommitResult(new_positions, revoked), inserted
 
     @staticmethod
-    def _insert_messages(conn: sqlite3.Connection, rows: MessageRows) -> list[int]:
-        """Insert the rows whose MsgId is new; returns their positions (a MsgId twice in the batch: the
-        first one). One statement for the batch: a known MsgId is skipped by ``ON CONFLICT (msg_id)
-        DO NOTHING`` (and nothing else is: any other constraint still fails the batch). Which rows went
-        in is read from the change count, and only when some did not, from the new rows' ``seq``
-        (arrival order: each insert gets the largest one yet)."""
-        msg_ids = rows.msg_id
+    def _insert_messages(
+        conn: sqlite3.Connection, known: MsgIdIndex, rows: MessageRows
+    ) -> tuple[list[int], dict[str, int]]:
+        """Insert the rows whose MsgId is new (a MsgId twice in the batch: the first one), in one
+        statement; returns their positions and MsgId → seq (each insert gets the largest seq yet)."""
+        positions = known.new_positions(rows.msg_id)
+        if not positions:
+            return [], {}
+        new = rows.select(positions)
+        raw = [None if r == t else r for r, t in zip(new.raw_content, new.text, strict=True)]
         last_seq = conn.execute("SELECT max(seq) FROM messages").fetchone()[0] or 0
-        changes = conn.total_changes
-        raw = [None if r == t else r for r, t in zip(rows.raw_content, rows.text, strict=True)]
+        # Flags bound as int: sqlite3 binds a bool through its adapter lookup, ~1 µs a value.
         conn.executemany(
             _MESSAGE_INSERT,
             zip(
-                msg_ids, rows.time, rows.chat, rows.chat_key, rows.chat_name, rows.sender,
-                rows.sender_name, rows.is_group, rows.is_self, rows.type, rows.msg_type, rows.app_type,
-                rows.text, rows.url, rows.file_name, raw, rows.revoked,
+                new.msg_id, new.time, new.chat, new.chat_key, new.chat_name, new.sender,
+                new.sender_name, map(int, new.is_group), map(int, new.is_self), new.type, new.msg_type,
+                new.app_type, new.text, new.url, new.file_name, raw, map(int, new.revoked),
                 strict=True,
             ),
         )  # fmt: skip
-        inserted = conn.total_changes - changes
-        first: dict[str, int] = {}
-        for i, msg_id in enumerate(msg_ids):
-            first.setdefault(msg_id, i)
-        if inserted == len(first):
-            return list(first.values())
-        new = {r[0] for r in conn.execute("SELECT msg_id FROM messages WHERE seq > ?", (last_seq,))}
-        return [i for msg_id, i in first.items() if msg_id in new]
+        return positions, {msg_id: last_seq + 1 + j for j, msg_id in enumerate(new.msg_id)}
+
+    def _revoke(
+        self, conn: sqlite3.Connection, known: MsgIdIndex, inserted: Mapping[str, int], target: str
+    ) -> bool:
+        """Mark ``target`` revoked; False if the archive does not have it. By seq when the insert was
+        recent (the rule: revokes come within two minutes), else by a scan of the table."""
+        seq = inserted.get(target) or self._recent_seqs.get(target) or self._older_seqs.get(target)
+        if seq is not None:
+            cursor = conn.execute("UPDATE messages SET revoked = 1 WHERE seq = ?", (seq,))
+        elif target in known:
+            cursor = conn.execute("UPDATE messages SET revoked = 1 WHERE msg_id = ?", (target,))
+        else:
+            return False
+        return cursor.rowcount > 0
 
     # -- sends ----------------------------------------------------------------------------------------
 
@@ -633,7 +689,9 @@ class Archive:
 
         Messages come mostly from the columnar cache next to the archive, which this then updates.
         """
-        self._db.fill(tables, current_login=current_login, write_cache=True)
+        index = MsgIdIndex()
+        self._db.fill(tables, current_login=current_login, write_cache=True, msg_ids=index)
+        self._msg_ids = index  # the fill read every archived MsgId: no second read on the first batch
 
     def export_parquet(self, directory: str | Path) -> dict[str, Path]:
         """Write messages, contacts and members as Parquet files into ``directory``; returns the paths."""

@@ -33,7 +33,7 @@ from wxnb.store.errors import (
 __all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "prepare", "translate_errors"]
 
 APPLICATION_ID: Final = 0x77786E62  # "wxnb"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 _SCHEMA_V1: Final = """
 CREATE TABLE schema_version (
@@ -115,7 +115,22 @@ CREATE TABLE send_journal (
 );
 """
 
-MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {}
+
+def _messages_without_a_msg_id_index(conn: sqlite3.Connection) -> None:
+    """Schema 2: ``messages.msg_id`` loses its UNIQUE index. MsgIds are random, so the index took a page
+    write per message at each commit; the archive de-duplicates from memory instead (``msgids``)."""
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(messages)")]
+    start, end = _SCHEMA_V1.index("CREATE TABLE messages ("), _SCHEMA_V1.index("CREATE TABLE contacts")
+    table = _SCHEMA_V1[start:end]
+    table = table.replace("msg_id TEXT NOT NULL UNIQUE", "msg_id TEXT NOT NULL").rstrip().rstrip(";")
+    conn.execute(table.replace("CREATE TABLE messages", "CREATE TABLE messages_v2", 1))
+    listed = ", ".join(columns)
+    conn.execute(f"INSERT INTO messages_v2 ({listed}) SELECT {listed} FROM messages")
+    conn.execute("DROP TABLE messages")
+    conn.execute("ALTER TABLE messages_v2 RENAME TO messages")
+
+
+MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {2: _messages_without_a_msg_id_index}
 """``MIGRATIONS[v]`` upgrades a version ``v - 1`` archive to version ``v`` (inside one transaction)."""
 
 

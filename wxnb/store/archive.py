@@ -83,7 +83,7 @@ _MESSAGE_INSERT: Final = (
     "is_self, type, msg_type, app_type, text, url, file_name, raw_content, revoked) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_RECENT_SEQS: Final = 65_536  # MsgId → seq kept for revokes (of two generations), see Archive._revoke
+_RECENT_SEQS: Final = 16_384  # MsgId → seq kept for revokes (of two generations), see Archive._revoke
 _MESSAGE_SELECT: Final = (
     "SELECT seq, msg_id, time, chat, chat_key, chat_name, sender, sender_name, is_group, is_self, type, "
     "msg_type, app_type, text, url, file_name, coalesce(raw_content, text), revoked FROM messages "
@@ -493,7 +493,7 @@ class Archive:
                 known = self._known_msg_ids()
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    result, inserted = self._write(
+                    result, inserted, result_keys = self._write(
                         conn, known, messages, contacts, removed, members, revokes, sync_key, aliases
                     )
                     conn.execute("COMMIT")
@@ -510,7 +510,7 @@ class Archive:
                     "Nothing of it was saved; retry it, or check the disk."
                 ) from exc
             # Committed: only now are its MsgIds known (a rolled-back batch may come again).
-            known.add(inserted)
+            known.add_keys(result_keys)
             self._remember_seqs(inserted)
         return result
 
@@ -520,7 +520,7 @@ class Archive:
         return self._msg_ids
 
     def _remember_seqs(self, inserted: Mapping[str, int]) -> None:
-        """Keep the seqs of the last 65,536 to 131,072 inserts: a revoke names a message at most two
+        """Keep the seqs of the last 16,384 to 32,768 inserts: a revoke names a message at most two
         minutes old, so its target is almost always among them (else :meth:`_revoke` scans)."""
         self._recent_seqs.update(inserted)
         if len(self._recent_seqs) >= _RECENT_SEQS:
@@ -537,13 +537,14 @@ class Archive:
         revokes: Mapping[int, str] | None,
         sync_key: Any,
         aliases: Mapping[str, str] | None,
-    ) -> tuple[CommitResult, dict[str, int]]:
+    ) -> tuple[CommitResult, dict[str, int], list[int | str]]:
         now = time.time()
         new_positions: list[int] = []
         inserted: dict[str, int] = {}
+        msg_keys: list[int | str] = []
         revoked: list[str] = []
         if messages is not None and len(messages):
-            new_positions, inserted = self._insert_messages(conn, known, messages)
+            new_positions, msg_keys, inserted = self._insert_messages(conn, known, messages)
             if revokes:
                 targets = [revokes[i] for i in new_positions if i in revokes]
                 for target in targets:
@@ -583,17 +584,18 @@ class Archive:
                 "INSERT OR REPLACE INTO sync_state (id, sync_key, updated_at) VALUES (1, ?, ?)",
                 (json.dumps(sync_key, separators=(",", ":"), ensure_ascii=False), now),
             )
-        return CommitResult(new_positions, revoked), inserted
+        return CommitResult(new_positions, revoked), inserted, msg_keys
 
     @staticmethod
     def _insert_messages(
         conn: sqlite3.Connection, known: MsgIdIndex, rows: MessageRows
-    ) -> tuple[list[int], dict[str, int]]:
+    ) -> tuple[list[int], list[int | str], dict[str, int]]:
         """Insert the rows whose MsgId is new (a MsgId twice in the batch: the first one), in one
-        statement; returns their positions and MsgId → seq (each insert gets the largest seq yet)."""
-        positions = known.new_positions(rows.msg_id)
+        statement; returns their positions, their keys in ``known`` and MsgId → seq (each insert gets
+        the largest seq yet)."""
+        positions, keys = known.lookup(rows.msg_id)
         if not positions:
-            return [], {}
+            return [], [], {}
         new = rows.select(positions)
         raw = [None if r == t else r for r, t in zip(new.raw_content, new.text, strict=True)]
         last_seq = conn.execute("SELECT max(seq) FROM messages").fetchone()[0] or 0
@@ -607,7 +609,7 @@ class Archive:
                 strict=True,
             ),
         )  # fmt: skip
-        return positions, {msg_id: last_seq + 1 + j for j, msg_id in enumerate(new.msg_id)}
+        return positions, keys, {msg_id: last_seq + 1 + j for j, msg_id in enumerate(new.msg_id)}
 
     def _revoke(
         self, conn: sqlite3.Connection, known: MsgIdIndex, inserted: Mapping[str, int], target: str

@@ -204,10 +204,10 @@ class _Connection:
                 with translate_errors(self.label, "open"):
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute(f"PRAGMA synchronous = {synchronous}")
-                    # Checkpoint every ~40 MB of WAL instead of ~4 MB: each batch dirties a page of the
-                    # MsgId index per message (random keys), and a longer interval copies a page that
-                    # many batches changed once. Durability is the WAL's fsync at every commit; the
-                    # checkpoint only copies committed pages into the main file.
+                    # Checkpoint every ~40 MB of WAL instead of ~4 MB: a longer interval copies a page
+                    # that many batches changed (the last pages of messages, sync_state) once.
+                    # Durability is the WAL's fsync at every commit; the checkpoint only copies
+                    # committed pages into the main file.
                     conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_CHECKPOINT_PAGES}")
         except BaseException:
             conn.close()

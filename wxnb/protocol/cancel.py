@@ -8,10 +8,11 @@ retried. A request started with a token that is already cancelled fails before i
 
 How: :func:`install` gives a ``requests`` adapter connection pools whose ``_make_request`` attaches the
 pooled connection to the tokens of the request running in this thread (:func:`scope`), and whose
-connections check the tokens right after connecting. ``cancel()`` sets the flag first, then shuts
-down the attached sockets; ``connect()`` creates the socket first, then checks the flag: whichever comes
-second sees the other, so no request slips through. Requests through a proxy are not covered (they
-end at their read timeout).
+connections check the tokens right after connecting; the transport's own keep-alive pool
+(:mod:`wxnb.protocol.keepalive`) calls :func:`attach_current` and :func:`check_after_connect` itself.
+``cancel()`` sets the flag first, then shuts down the attached sockets; ``connect()`` creates the
+socket first, then checks the flag: whichever comes second sees the other, so no request slips through.
+Requests through a proxy are not covered (they end at their read timeout).
 
 Example:
     >>> token = CancelToken()
@@ -29,7 +30,7 @@ import socket
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -37,7 +38,21 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from wxnb.protocol.errors import WxError
 
-__all__ = ["CancelToken", "Interrupted", "install", "scope", "wait_any"]
+__all__ = [
+    "CancelToken",
+    "Interrupted",
+    "attach_current",
+    "check_after_connect",
+    "install",
+    "scope",
+    "wait_any",
+]
+
+
+class _HasSocket(Protocol):
+    """A connection whose socket cancelling shuts down: urllib3's, and the keep-alive pool's."""
+
+    sock: Any
 
 
 class CancelToken:
@@ -49,7 +64,7 @@ class CancelToken:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._lock = threading.Lock()
-        self._connections: set[HTTPConnection] = set()
+        self._connections: set[_HasSocket] = set()
         self._listeners: set[threading.Event] = set()
 
     def __repr__(self) -> str:
@@ -84,19 +99,19 @@ class CancelToken:
         with self._lock:
             self._listeners.discard(event)
 
-    def _attach(self, connection: HTTPConnection) -> None:
+    def _attach(self, connection: _HasSocket) -> None:
         with self._lock:
             self._connections.add(connection)
             cancelled = self._event.is_set()
         if cancelled:
             _shutdown(connection)
 
-    def _detach(self, connection: HTTPConnection) -> None:
+    def _detach(self, connection: _HasSocket) -> None:
         with self._lock:
             self._connections.discard(connection)
 
 
-def _shutdown(connection: HTTPConnection) -> None:
+def _shutdown(connection: _HasSocket) -> None:
     sock = connection.sock
     if sock is None:
         return  # not connected yet: connect() checks the token right after it creates the socket
@@ -108,7 +123,7 @@ def _shutdown(connection: HTTPConnection) -> None:
 
 class _Scope(threading.local):
     tokens: tuple[CancelToken, ...] = ()
-    attached: list[tuple[CancelToken, HTTPConnection]] | None = None
+    attached: list[tuple[CancelToken, _HasSocket]] | None = None
 
 
 _scope = _Scope()
@@ -126,8 +141,8 @@ class scope:  # lower case: used like a function, ``with scope(tokens): ...``
 
     def __init__(self, tokens: Sequence[CancelToken]) -> None:
         self._tokens = tuple(tokens)
-        self._attached: list[tuple[CancelToken, HTTPConnection]] = []
-        self._previous: tuple[tuple[CancelToken, ...], list[tuple[CancelToken, HTTPConnection]] | None] = (
+        self._attached: list[tuple[CancelToken, _HasSocket]] = []
+        self._previous: tuple[tuple[CancelToken, ...], list[tuple[CancelToken, _HasSocket]] | None] = (
             (),
             None,
         )
@@ -145,7 +160,9 @@ class scope:  # lower case: used like a function, ``with scope(tokens): ...``
             self._attached.clear()
 
 
-def _attach_current(connection: HTTPConnection) -> None:
+def attach_current(connection: _HasSocket) -> None:
+    """Let the tokens of this thread's :class:`scope` cancel ``connection`` until the scope ends
+    (call before the request uses it)."""
     attached = _scope.attached
     if attached is None:
         return
@@ -154,7 +171,8 @@ def _attach_current(connection: HTTPConnection) -> None:
         attached.append((token, connection))
 
 
-def _check_after_connect(connection: HTTPConnection) -> None:
+def check_after_connect(connection: _HasSocket) -> None:
+    """Shut ``connection`` down if a token of this thread's scope was cancelled while it connected."""
     if any(token.cancelled for token in _scope.tokens):
         _shutdown(connection)
 
@@ -162,20 +180,20 @@ def _check_after_connect(connection: HTTPConnection) -> None:
 class _CancellableHTTPConnection(HTTPConnection):
     def connect(self) -> None:
         super().connect()
-        _check_after_connect(self)
+        check_after_connect(self)
 
 
 class _CancellableHTTPSConnection(HTTPSConnection):
     def connect(self) -> None:
         super().connect()
-        _check_after_connect(self)
+        check_after_connect(self)
 
 
 class _CancellableHTTPPool(HTTPConnectionPool):
     ConnectionCls = _CancellableHTTPConnection
 
     def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        _attach_current(conn)
+        attach_current(conn)
         return super()._make_request(conn, *args, **kwargs)
 
 
@@ -183,7 +201,7 @@ class _CancellableHTTPSPool(HTTPSConnectionPool):
     ConnectionCls = _CancellableHTTPSConnection
 
     def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        _attach_current(conn)
+        attach_current(conn)
         return super()._make_request(conn, *args, **kwargs)
 
 

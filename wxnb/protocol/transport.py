@@ -34,16 +34,26 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, TypeVar
+from typing import Final, Literal, NamedTuple, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
-from requests.cookies import create_cookie
+from requests.cookies import MockRequest, MockResponse, create_cookie
+from requests.utils import select_proxy
 
-from wxnb.protocol.cancel import CancelToken, Interrupted, install, scope, wait_any
+from wxnb.protocol.cancel import (
+    CancelToken,
+    Interrupted,
+    attach_current,
+    check_after_connect,
+    install,
+    scope,
+    wait_any,
+)
 from wxnb.protocol.errors import OutcomeUnknown, ProtocolError, TransportError, redact
+from wxnb.protocol.keepalive import KeepAlivePool, WireError, WireReply
 from wxnb.protocol.prepare import Preparer
 
 __all__ = [
@@ -185,12 +195,27 @@ _HTML_TYPES: Final = ("text/html", "application/xhtml")
 _NOT_TEXT_TYPES: Final = ("image/", "audio/", "video/")
 
 
-def _content_type(response: requests.Response) -> str:
-    return response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+class _Reply(NamedTuple):
+    """What the checks after a request look at, from either path (keep-alive pool or requests)."""
+
+    status: int
+    reason: str
+    content_type: str  # lower case, without parameters
+    content: bytes
+
+
+def _media_type(value: str) -> str:
+    return value.split(";")[0].strip().lower()
 
 
 class Transport:
-    """A pooled ``requests.Session`` with the retry policy and error mapping of the web protocol.
+    """HTTP with the retry policy and error mapping of the web protocol.
+
+    Requests go through :class:`~wxnb.protocol.keepalive.KeepAlivePool` when they can (JSON bodies
+    and GETs without redirects, no proxy, no client certificate: every call of a session but the
+    login's redirects), else through a pooled ``requests.Session`` (``http``), whose cookie jar both
+    paths share. A session passed in as ``http`` is used for everything (it may carry adapters, auth
+    or hooks the keep-alive pool knows nothing of).
 
     Thread-safe enough for one long poll and other requests at the same time (each request takes
     its own pooled connection; the cookie jar locks itself).
@@ -218,11 +243,18 @@ class Transport:
         install(adapter)  # requests can be cancelled from another thread (CancelToken)
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
+        self._wire = (
+            KeepAlivePool(max_idle=pool_size, on_connection=attach_current, on_connected=check_after_connect)
+            if self._lean
+            else None
+        )
         self._rng = random.Random()
         #: Told ``(endpoint, what failed)`` before each retry (the session counts them on its status).
         self.on_retry: Callable[[str, str], None] | None = None
 
     def close(self) -> None:
+        if self._wire is not None:
+            self._wire.close()
         self.http.close()
 
     # ---- cookies ----------------------------------------------------------------------------------
@@ -338,27 +370,26 @@ class Transport:
         started = time.perf_counter()
         try:
             # The whole body is read here: a body cut short raises now.
-            response, content = self._send(method, url, body, form, headers, timeout, follow_redirects)
-        except requests.RequestException as exc:
-            failure = _failure_of(exc, timeout)
+            reply = self._send(method, url, body, form, headers, timeout, follow_redirects)
+        except _Failure as failure:
             if logger.isEnabledFor(logging.DEBUG):  # redacting the URL costs more than the log call
                 logger.debug(
                     "%s %s %s failed after %.1f ms (try %d): %s",
                     method, endpoint, redact_url(_path_and_query(url)),
                     (time.perf_counter() - started) * 1000, attempt, failure.what,
                 )  # fmt: skip
-            raise failure from None
-        status = response.status_code
+            raise
+        status = reply.status
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s %s -> %d in %.1f ms (%d bytes, try %d)",
                 method, endpoint, redact_url(_path_and_query(url)), status,
-                (time.perf_counter() - started) * 1000, len(content), attempt,
+                (time.perf_counter() - started) * 1000, len(reply.content), attempt,
             )  # fmt: skip
         if status in _TRANSIENT_STATUS:
-            raise _Failure(f"HTTP {status} {response.reason or ''}".strip(), sent=True, status=status)
-        _check_reply(response, content, endpoint, expect)
-        return content
+            raise _Failure(f"HTTP {status} {reply.reason or ''}".strip(), sent=True, status=status)
+        _check_reply(reply, endpoint, expect)
+        return reply.content
 
     def _send(
         self,
@@ -369,32 +400,68 @@ class Transport:
         headers: Mapping[str, str] | None,
         timeout: tuple[float, float],
         follow_redirects: bool,
-    ) -> tuple[requests.Response, bytes]:
-        """One request through requests, and its whole body: prepared by the :class:`Preparer` when
-        it can (JSON bodies and GETs without redirects: every sync call), else by ``Session.request``
-        (forms, redirects, a session passed in)."""
+    ) -> _Reply:
+        """One request and its whole reply, or _Failure: through the keep-alive pool when it can (see
+        the class docstring), prepared by the :class:`Preparer`; else through ``Session.request``
+        (forms, redirects, a session passed in) or ``Session.send`` (a proxy, a client certificate)."""
         prepared = None
         if self._lean and form is None and not follow_redirects:
             prepared = self._preparer.prepare(method, url, body, headers)
-        if prepared is None:
-            try:
-                response = self.http.request(
-                    method,
-                    url,
-                    data=body if body is not None else form,
-                    headers=dict(headers) if headers else None,
-                    timeout=timeout,
-                    allow_redirects=follow_redirects,
-                )
-                return response, response.content
-            finally:
-                self._preparer.cookies_changed()  # its replies (and redirects) may have set cookies
-        prep, settings = prepared
-        settings = {**settings, "stream": True}  # the body is read below, in one piece
-        response = self.http.send(prep, timeout=timeout, allow_redirects=False, **settings)
-        if "Set-Cookie" in response.headers:  # Session.send stored them in the jar
+        try:
+            if prepared is None:
+                try:
+                    response = self.http.request(
+                        method,
+                        url,
+                        data=body if body is not None else form,
+                        headers=dict(headers) if headers else None,
+                        timeout=timeout,
+                        allow_redirects=follow_redirects,
+                    )
+                    return _reply_of(response, response.content)
+                finally:
+                    self._preparer.cookies_changed()  # its replies (and redirects) may have set cookies
+            prep, settings = prepared
+            if (
+                self._wire is not None
+                and not settings.get("cert")
+                and not select_proxy(str(prep.url), settings.get("proxies") or {})
+            ):
+                return self._send_wire(prep, settings.get("verify", True), timeout)
+            settings = {**settings, "stream": True}  # the body is read below, in one piece
+            response = self.http.send(prep, timeout=timeout, allow_redirects=False, **settings)
+            if "Set-Cookie" in response.headers:  # Session.send stored them in the jar
+                self._preparer.cookies_changed()
+            return _reply_of(response, _read_body(response))
+        except requests.RequestException as exc:
+            raise _failure_of(exc, timeout) from None
+
+    def _send_wire(
+        self, prep: requests.PreparedRequest, verify: bool | str, timeout: tuple[float, float]
+    ) -> _Reply:
+        assert self._wire is not None and prep.method is not None
+        body = prep.body if isinstance(prep.body, bytes) else None
+        try:
+            reply: WireReply = self._wire.request(
+                prep.method, str(prep.url), prep.headers.items(), body, timeout=timeout, verify=verify
+            )
+        except WireError as exc:
+            raise _Failure(exc.what, sent=exc.sent) from None
+        if reply.set_cookies:  # into the jar, as requests stores them (http.cookiejar's rules)
+            self.http.cookies.extract_cookies(MockResponse(reply), MockRequest(prep))  # type: ignore[arg-type]
             self._preparer.cookies_changed()
-        return response, _read_body(response)
+        return _Reply(
+            reply.status, reply.reason, _media_type(reply.headers.get("content-type", "")), reply.content
+        )
+
+
+def _reply_of(response: requests.Response, content: bytes) -> _Reply:
+    return _Reply(
+        response.status_code,
+        response.reason or "",
+        _media_type(response.headers.get("Content-Type", "")),
+        content,
+    )
 
 
 def _read_body(response: requests.Response) -> bytes:
@@ -469,10 +536,9 @@ def _describe(exc: BaseException) -> str:
     return redact_url(text)[:200] or type(exc).__name__
 
 
-def _check_reply(response: requests.Response, content: bytes, endpoint: str, expect: Expect) -> None:
+def _check_reply(reply: _Reply, endpoint: str, expect: Expect) -> None:
     """Raise the typed error for a complete reply that is not of the expected kind."""
-    status = response.status_code
-    ctype = _content_type(response)
+    status, ctype, content = reply.status, reply.content_type, reply.content
     if 300 <= status < 400:
         if expect in ("xml", "any"):
             return
@@ -487,7 +553,7 @@ def _check_reply(response: requests.Response, content: bytes, endpoint: str, exp
         )
     if status >= 400:
         raise TransportError(
-            f"HTTP {status} {response.reason or ''}".strip(),
+            f"HTTP {status} {reply.reason}".strip(),
             endpoint=endpoint,
             status=status,
             hint="The server refused the request; retry later, and report it if it persists",

@@ -419,3 +419,20 @@ def test_a_proxy_is_left_to_requests(
         transport.close()
     assert got == b"via proxy"
     assert proxy.requests[0][1].startswith(b"GET http://wx.example.invalid/cgi?x=1 HTTP/1.1\r\n")
+
+
+def test_work_given_to_the_transport_runs_while_the_server_answers(
+    serve: Callable[..., ScriptedServer],
+) -> None:
+    ran = threading.Event()
+    # The server answers only once the work ran: the work must run after sending, before reading.
+    server = serve(lambda c, i, r: reply(b"ran" if ran.wait(5) else b"not yet"))
+    transport = _transport()
+    try:
+        got = transport.call(
+            "POST", server.url + "/s", lambda b: b, endpoint="s", kind=CallKind.READ, body=b"{}",
+            while_waiting=ran.set,
+        )  # fmt: skip
+    finally:
+        transport.close()
+    assert got == b"ran" and len(server.requests) == 1

@@ -107,6 +107,31 @@ def test_contacts_members_and_removals() -> None:
     assert store.members.empty
 
 
+def test_a_committed_batch_reaches_the_message_table_when_published_in_commit_order() -> None:
+    store = logged_in(Store.in_memory())
+    ann = friend("@ann", "Ann", attr=5)
+    first = store.commit_batch([make_message(1), make_message(2)], [ann], sync_key={"v": 1})
+    # Durable and known, contacts in their table; the messages wait for publish().
+    assert store.sync_state is not None and store.sync_state.sync_key == {"v": 1}
+    assert store.archive.message_count() == 2 and store.messages.empty
+    assert store.contacts.display_name.tolist() == ["Ann"]
+    notice = make_message(4, msg_type=10002, revoked_msg_id=msg_id(1))
+    second = store.commit_batch([make_message(3), notice], sync_key={"v": 2})
+    assert [m.msg_id for m in second.new] == [msg_id(3), msg_id(4)]
+    store.publish(second)  # publishes the batch before it first: the revoke finds its message
+    assert store.messages.msg_id.tolist() == [msg_id(i) for i in (1, 2, 3, 4)]
+    assert store.messages.revoked.tolist() == [True, False, False, False]
+    store.publish(first)
+    store.publish(second)
+    assert len(store.messages) == 4  # each once
+    # apply_batch publishes what is pending: a send's own message is in the table when it returns,
+    # even when its echo was committed (not yet published) a moment before.
+    echo = make_message(5, is_self=True)
+    store.commit_batch([echo])
+    assert store.apply_batch([echo]) == []
+    assert store.messages.msg_id.tolist()[-1] == msg_id(5)
+
+
 def test_revoke_marks_the_original_message() -> None:
     store = logged_in(Store.in_memory())
     store.apply_batch([make_message(1), make_message(2)])

@@ -147,6 +147,7 @@ class KeepAlivePool:
         *,
         timeout: tuple[float, float],
         verify: bool | str = True,
+        after_send: Callable[[], object] | None = None,
     ) -> WireReply:
         """Send one request and read its whole reply.
 
@@ -154,7 +155,9 @@ class KeepAlivePool:
         after ``Host`` (``Accept-Encoding`` is replaced by what this client decodes; ``Connection``,
         ``Host`` and ``Transfer-Encoding`` given here are left out). ``timeout``: (connect, read) in
         seconds; the read timeout applies to each wait for data. ``verify``: for https, True (the CA
-        bundle of ``requests``), False (no check), or a CA bundle file or directory.
+        bundle of ``requests``), False (no check), or a CA bundle file or directory. ``after_send``:
+        called once the request is sent, before waiting for the reply (work to do while the server
+        answers); what it raises ends the request (the connection is closed) and propagates.
 
         Raises:
             WireError: the exchange failed (``sent`` says whether the server may have the request).
@@ -182,6 +185,8 @@ class KeepAlivePool:
                 raise WireError(f"no reply within {timeout[1]:g} s", sent=True, timeout=True) from None
             except OSError as exc:
                 raise _exchange_error(exc) from None
+            if after_send is not None:
+                after_send()
             reply, keep = _read_reply(sock, method, timeout[1])
             return reply
         finally:

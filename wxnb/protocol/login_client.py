@@ -202,6 +202,7 @@ class LoginClient:
         form: Mapping[str, str] | None = None,
         client_msg_id: str = "",
         cancel: CancelToken | None = None,
+        while_waiting: Callable[[], object] | None = None,
     ) -> T:
         """One request: URL built here (pass_ticket verbatim), JSON ``payload`` encoded, the
         transport's retry policy for ``kind``, and ``parse`` for the reply. The client's own token
@@ -219,6 +220,7 @@ class LoginClient:
             headers=_JSON if body is not None else headers,
             client_msg_id=client_msg_id,
             cancel=(self._cancel,) if cancel is None else (self._cancel, cancel),
+            while_waiting=while_waiting,
         )
 
     def _post(
@@ -229,12 +231,20 @@ class LoginClient:
         *params: tuple[str, object],
         kind: CallKind,
         client_msg_id: str = "",
+        while_waiting: Callable[[], object] | None = None,
     ) -> T:
         """A JSON POST to the API host; ``lang`` and ``pass_ticket`` (verbatim) end the query."""
         creds = self._need(endpoint=endpoint)
         query = [*params, ("lang", self.lang), ("pass_ticket", Verbatim(creds.pass_ticket))]
         return self._call(
-            "POST", endpoint, parse, params=query, payload=payload, kind=kind, client_msg_id=client_msg_id
+            "POST",
+            endpoint,
+            parse,
+            params=query,
+            payload=payload,
+            kind=kind,
+            client_msg_id=client_msg_id,
+            while_waiting=while_waiting,
         )
 
     # ---- login ------------------------------------------------------------------------------------

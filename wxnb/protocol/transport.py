@@ -34,7 +34,7 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, NamedTuple, TypeVar
+from typing import Any, Final, Literal, NamedTuple, TypeVar
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -291,10 +291,16 @@ class Transport:
         follow_redirects: bool = False,
         client_msg_id: str = "",
         cancel: Sequence[CancelToken] = (),
+        while_waiting: Callable[[], object] | None = None,
     ) -> T:
         """Send a request, retrying as ``kind`` allows, check the reply is of the ``expect`` kind, and
         return ``parse(body)``. ``parse`` raises the typed errors of a bad reply. Any of the ``cancel``
         tokens stops the request at once, in flight or between retries (:class:`Interrupted`).
+
+        ``while_waiting`` is called in each try once the request is sent and before its reply is read
+        (on the keep-alive path; on the others, before sending): work to do while the server answers.
+        It may be called more than once (make it idempotent), or not at all if no try got that far;
+        what it raises propagates.
 
         Raises:
             TransportError: the network failed (READ/LONG_POLL: after the bounded retries).
@@ -314,8 +320,9 @@ class Transport:
             try:
                 with scope(cancel):
                     content = self._once(
-                        method, url, endpoint, expect, body, form, headers, timeout, follow_redirects, attempt
-                    )
+                        method, url, endpoint, expect, body, form, headers, timeout, follow_redirects,
+                        attempt, while_waiting,
+                    )  # fmt: skip
                 return parse(content)
             except _Failure as failure:
                 if any(token.cancelled for token in cancel):
@@ -365,12 +372,13 @@ class Transport:
         timeout: tuple[float, float],
         follow_redirects: bool,
         attempt: int,
+        while_waiting: Callable[[], object] | None,
     ) -> bytes:
         """One try: the reply body, or _Failure (worth repeating), or a typed error (not worth it)."""
         started = time.perf_counter()
         try:
             # The whole body is read here: a body cut short raises now.
-            reply = self._send(method, url, body, form, headers, timeout, follow_redirects)
+            reply = self._send(method, url, body, form, headers, timeout, follow_redirects, while_waiting)
         except _Failure as failure:
             if logger.isEnabledFor(logging.DEBUG):  # redacting the URL costs more than the log call
                 logger.debug(
@@ -400,6 +408,7 @@ class Transport:
         headers: Mapping[str, str] | None,
         timeout: tuple[float, float],
         follow_redirects: bool,
+        while_waiting: Callable[[], object] | None = None,
     ) -> _Reply:
         """One request and its whole reply, or _Failure: through the keep-alive pool when it can (see
         the class docstring), prepared by the :class:`Preparer`; else through ``Session.request``
@@ -407,6 +416,9 @@ class Transport:
         prepared = None
         if self._lean and form is None and not follow_redirects:
             prepared = self._preparer.prepare(method, url, body, headers)
+        wire = self._wire is not None and prepared is not None and _wire_ok(*prepared)
+        if while_waiting is not None and not wire:
+            while_waiting()  # requests does not let us in between sending and reading
         try:
             if prepared is None:
                 try:
@@ -422,12 +434,8 @@ class Transport:
                 finally:
                     self._preparer.cookies_changed()  # its replies (and redirects) may have set cookies
             prep, settings = prepared
-            if (
-                self._wire is not None
-                and not settings.get("cert")
-                and not select_proxy(str(prep.url), settings.get("proxies") or {})
-            ):
-                return self._send_wire(prep, settings.get("verify", True), timeout)
+            if wire:
+                return self._send_wire(prep, settings.get("verify", True), timeout, while_waiting)
             settings = {**settings, "stream": True}  # the body is read below, in one piece
             response = self.http.send(prep, timeout=timeout, allow_redirects=False, **settings)
             if "Set-Cookie" in response.headers:  # Session.send stored them in the jar
@@ -437,13 +445,23 @@ class Transport:
             raise _failure_of(exc, timeout) from None
 
     def _send_wire(
-        self, prep: requests.PreparedRequest, verify: bool | str, timeout: tuple[float, float]
+        self,
+        prep: requests.PreparedRequest,
+        verify: bool | str,
+        timeout: tuple[float, float],
+        while_waiting: Callable[[], object] | None,
     ) -> _Reply:
         assert self._wire is not None and prep.method is not None
         body = prep.body if isinstance(prep.body, bytes) else None
         try:
             reply: WireReply = self._wire.request(
-                prep.method, str(prep.url), prep.headers.items(), body, timeout=timeout, verify=verify
+                prep.method,
+                str(prep.url),
+                prep.headers.items(),
+                body,
+                timeout=timeout,
+                verify=verify,
+                after_send=while_waiting,
             )
         except WireError as exc:
             raise _Failure(exc.what, sent=exc.sent) from None
@@ -453,6 +471,11 @@ class Transport:
         return _Reply(
             reply.status, reply.reason, _media_type(reply.headers.get("content-type", "")), reply.content
         )
+
+
+def _wire_ok(prep: requests.PreparedRequest, settings: Mapping[str, Any]) -> bool:
+    """The keep-alive pool can send it: no client certificate, no proxy for its URL."""
+    return not settings.get("cert") and not select_proxy(str(prep.url), settings.get("proxies") or {})
 
 
 def _reply_of(response: requests.Response, content: bytes) -> _Reply:

@@ -15,7 +15,11 @@ One loop in the session's thread, after login:
      the archive in one transaction (:meth:`~wxnb.store.Store.apply_batch`), de-duplicated by MsgId;
    - **only then** is the new key used (acknowledged): a crash before that loses nothing, the server
      delivers the batch again;
-   - the status counters move, "contacts" and "message" events fire.
+   - the new messages reach ``session.messages``, the status counters move, "contacts" and "message"
+     events fire. When ContinueFlag says more is waiting, this is done while the next webwxsync is on
+     its way and the server prepares its reply: off the critical path of ingest, and still before the
+     next batch is committed (at the latest when the loop ends). The last batch of a round is
+     published at once.
 
 Failures:
 
@@ -131,6 +135,7 @@ class SyncWorker:
         self._not_found: set[str] = set()
         self._checked_senders: set[tuple[str, str]] = set()
         self._progress = False
+        self._unpublished: Callable[[], None] | None = None  # the last committed batch's publication
 
     def stop(self) -> None:
         """Ask the loop to end (also call ``client.interrupt()`` to end a held long poll at once)."""
@@ -148,6 +153,12 @@ class SyncWorker:
         Raises:
             Exception: anything unexpected (a bug), for the session to record and report.
         """
+        try:
+            self._loop()
+        finally:
+            self._publish()  # what is committed reaches the tables and listeners, whatever ended the loop
+
+    def _loop(self) -> None:
         failing_since: float | None = None
         failures = 0
         bad_replies = 0
@@ -220,14 +231,17 @@ class SyncWorker:
 
     def _round(self) -> bool:
         """One synccheck and, if needed, webwxsync until ContinueFlag is 0. True: nothing came."""
-        check = self.client.sync_check(self.check_key)
+        check = self.client.sync_check(self.check_key)  # nothing is unpublished here (see below)
         if not check.needs_sync:
             self.board.record_check()
             return False
         idle = True
         while not self._stop.is_set():
             started = time.perf_counter()
-            reply = self.client.sync(self.sync_key, skip_bad_items=True)
+            try:
+                reply = self.client.sync(self.sync_key, skip_bad_items=True, while_waiting=self._publish)
+            finally:
+                self._publish()  # if the transport could not do it while waiting (it failed, or requests)
             if (
                 reply.messages
                 or reply.modified_contacts
@@ -235,15 +249,32 @@ class SyncWorker:
                 or reply.sync_key != self.sync_key
             ):
                 idle = False
-            self.apply(reply, started)
+            _, publish = self._commit(reply, started)
             if not reply.continue_flag:
+                publish()  # the round's last batch: at once (live messages are not held back)
                 break
+            self._unpublished = publish  # done while the next webwxsync is on its way
         return idle
 
     # -- one batch ---------------------------------------------------------------------------------
 
     def apply(self, reply: SyncReply, started: float | None = None) -> list[Message]:
-        """Apply one webwxsync reply (see the module docstring); returns the new messages."""
+        """Apply one webwxsync reply (see the module docstring) and publish it at once; returns the new
+        messages."""
+        self._publish()
+        new, publish = self._commit(reply, started)
+        publish()
+        return new
+
+    def _publish(self) -> None:
+        """Publish the last committed batch, if it is not yet (idempotent)."""
+        publish, self._unpublished = self._unpublished, None
+        if publish is not None:
+            publish()
+
+    def _commit(self, reply: SyncReply, started: float | None) -> tuple[list[Message], Callable[[], None]]:
+        """Commit one reply and acknowledge its key; returns the new messages and what publishes them
+        (tables, status, events)."""
         if reply.skipped:
             count = self.quarantine.add(reply.skipped)
             logger.warning("sync: %d undecodable item(s) set aside in the quarantine", count)
@@ -251,20 +282,26 @@ class SyncWorker:
         contacts = list(reply.modified_contacts)
         fetched = self._fetch_unknown(reply.messages, contacts) if self.options.fetch_unknown_chats else []
         removed = [c.user_name for c in reply.deleted_contacts]
-        new = self.store.apply_batch(
+        batch = self.store.commit_batch(
             reply.messages, contacts=[*contacts, *fetched], removed=removed, sync_key=reply.sync_key.to_json()
         )
         # The batch and its key are durable: acknowledge the key now (the next request carries it).
         self.sync_key = reply.sync_key
         self.check_key = reply.sync_check_key
         self._progress = True
-        latency = time.perf_counter() - started if started is not None else None
-        self.board.record_batch(messages=len(new), latency=latency)
-        if contacts or fetched or removed:
-            self.hub.emit("contacts", ContactsChange(tuple(contacts + fetched), tuple(removed)))
-        if new:
-            self.on_messages(new)
-        return new
+        new = batch.new
+        changed = ContactsChange(tuple(contacts + fetched), tuple(removed))
+
+        def publish() -> None:
+            self.store.publish(batch)
+            latency = time.perf_counter() - started if started is not None else None
+            self.board.record_batch(messages=len(new), latency=latency)
+            if changed:
+                self.hub.emit("contacts", changed)
+            if new:
+                self.on_messages(new)
+
+        return new, publish
 
     def _fetch_unknown(self, messages: Sequence[Message], contacts: Iterable[Contact]) -> list[Contact]:
         """Contacts to fetch for this batch: chats nobody knows yet, and known rooms whose member list

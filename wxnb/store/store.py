@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,7 +38,7 @@ from wxnb.store.keys import KeyPlan, KeyRegistry
 from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution
 from wxnb.store.tables import Tables
 
-__all__ = ["Resolver", "Store"]
+__all__ = ["CommittedBatch", "Resolver", "Store"]
 
 Resolver = Callable[[Message], Resolution]
 """Gives (chat_key, chat_name, sender_name) for a message; None where unknown."""
@@ -89,6 +90,19 @@ class _Staged:
     names: _Names | None = None  # None: the batch changes no names
 
 
+@dataclass(slots=True)
+class CommittedBatch:
+    """A batch in the archive whose messages are not yet in the tables (see :meth:`Store.commit_batch`).
+
+    ``new``: the messages that were new, in batch order (the ones :meth:`Store.apply_batch` returns).
+    """
+
+    new: list[Message]
+    rows: MessageRows | None
+    revoked: tuple[str, ...]
+    published: bool = False
+
+
 class Store:
     """Live tables + archive of one account. One writer thread calls the methods; anyone reads the tables.
 
@@ -105,6 +119,7 @@ class Store:
         self._names = _Names()
         self._me: Contact | None = None
         self._write_lock = threading.RLock()
+        self._unpublished: deque[CommittedBatch] = deque()  # committed, not yet in the tables (in order)
         self._loaded = False
 
     @classmethod
@@ -209,6 +224,29 @@ class Store:
         raises (:class:`~wxnb.store.errors.ArchiveWriteError`), tables and archive are unchanged.
         """
         with self._write_lock:
+            batch = self.commit_batch(messages, contacts, removed, sync_key, resolve=resolve)
+            self.publish(batch)
+            return batch.new
+
+    def commit_batch(
+        self,
+        messages: Sequence[Message] = (),
+        contacts: Iterable[Contact] = (),
+        removed: Iterable[str] = (),
+        sync_key: Any = None,
+        *,
+        resolve: Resolver | None = None,
+    ) -> CommittedBatch:
+        """:meth:`apply_batch` up to the message tables: the batch and ``sync_key`` are durable, keys,
+        names and contact tables updated; the new messages reach ``messages`` at :meth:`publish`.
+
+        The sync thread publishes while it waits for the server's next reply, which the key it may now
+        use asks for: that work is then off the critical path of ingest. Batches are published in the
+        order they were committed: publishing one publishes the ones before it, and so does
+        :meth:`apply_batch` (a send's own message is in the tables when it returns, even when its echo
+        was committed a moment before).
+        """
+        with self._write_lock:
             plan = self._registry.plan()
             staged = self._stage(plan, contacts, removed)
             if resolve is None:
@@ -228,11 +266,23 @@ class Store:
                 self.tables.upsert_contacts(staged.rows)
             for room_key, members in staged.members.items():
                 self.tables.set_room_members(room_key, members)
-            if result.new_positions:
-                self.tables.append_messages(rows.select(result.new_positions))
-            if result.revoked:
-                self.tables.mark_revoked(result.revoked)
-            return [messages[i] for i in result.new_positions]
+            new_rows = rows.select(result.new_positions) if result.new_positions else None
+            new = [messages[i] for i in result.new_positions]
+            batch = CommittedBatch(new, new_rows, tuple(result.revoked))
+            self._unpublished.append(batch)
+            return batch
+
+    def publish(self, batch: CommittedBatch) -> None:
+        """Put a committed batch's new messages (and its revokes) into the tables, and those of every
+        batch committed before it; a batch already published is left alone."""
+        with self._write_lock:
+            while not batch.published and self._unpublished:
+                first = self._unpublished.popleft()
+                first.published = True
+                if first.rows is not None:
+                    self.tables.append_messages(first.rows)
+                if first.revoked:
+                    self.tables.mark_revoked(first.revoked)
 
     def _stage(self, plan: KeyPlan, contacts: Iterable[Contact], removed: Iterable[str]) -> _Staged:
         staged = _Staged()

@@ -76,7 +76,7 @@ class WireReply:
 
 
 class _Connection:
-    """One socket to one origin, and what was read past the end of the last reply (nothing, normally)."""
+    """One socket to one origin (``sock`` is what a CancelToken shuts down)."""
 
     __slots__ = ("origin", "sock")
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0.dev0"
 __all__ = [
+    "Error",
     "Session",
     "SessionStatus",
     "SyncOptions",
@@ -26,11 +27,13 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from wxnb.errors import Error
     from wxnb.protocol.errors import WxError
     from wxnb.session import Session, SessionStatus, SyncOptions, demo, login
     from wxnb.store import open_archive
 
 _LAZY = {
+    "Error": "wxnb.errors",
     "Session": "wxnb.session",
     "SessionStatus": "wxnb.session",
     "SyncOptions": "wxnb.session",

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from wxnb.errors import Error
+
 __all__ = [
     "CredentialsFileError",
     "LoggedOut",
@@ -87,7 +89,7 @@ def snippet(data: object, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-class WxError(Exception):
+class WxError(Error):
     """Base of every wxnb protocol error. ``str(err)`` is the problem, then what to do next.
 
     ``hint`` says what to do; ``endpoint`` names the request that failed ("" when not known);

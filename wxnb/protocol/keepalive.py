@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import urlsplit
 
+from wxnb.errors import Error
+
 __all__ = ["KeepAlivePool", "WireError", "WireReply"]
 
 _MAX_HEAD: Final = 64 * 1024  # a status line and headers longer than this are not a reply of ours
@@ -45,7 +47,7 @@ _RECV: Final = 256 * 1024
 _NO_BODY_STATUS: Final = frozenset({204, 304})
 
 
-class WireError(Exception):
+class WireError(Error):
     """One failed exchange. ``what``: words for people (no URL, no secret). ``sent``: the request may
     have reached the server. ``timeout``: it failed because a timeout ran out."""
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from wxnb.protocol.errors import WxError
+from wxnb.protocol import WxError
 
 __all__ = [
     "AmbiguousRecipient",

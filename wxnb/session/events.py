@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final, Literal, get_args
 
-from wxnb.protocol.records import Contact
+from wxnb.protocol import Contact
 
 __all__ = ["EVENT_KINDS", "ContactsChange", "EventHub", "EventKind"]
 

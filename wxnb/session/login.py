@@ -45,22 +45,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final, Literal, get_args
 
-from wxnb.protocol.cancel import CancelToken, Interrupted
-from wxnb.protocol.client import WebClient
-from wxnb.protocol.codec import LoginPoll
-from wxnb.protocol.credentials import Credentials
-from wxnb.protocol.errors import (
+from wxnb.protocol import (
+    CancelToken,
+    Credentials,
+    InitReply,
+    Interrupted,
     LoggedOut,
     LoginBlocked,
     LoginExpired,
+    LoginPoll,
     NotLoggedIn,
     ProtocolError,
     ServerError,
     TransportError,
+    WebClient,
     WxError,
+    qr_text,
 )
-from wxnb.protocol.hosts import qr_text
-from wxnb.protocol.replies import InitReply
 
 __all__ = ["PHASES", "LoginEvent", "LoginFlow", "LoginPhase", "LoginResult"]
 

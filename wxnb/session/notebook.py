@@ -31,7 +31,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from wxnb.protocol.errors import LoginExpired
+from wxnb.errors import Error
+from wxnb.protocol import LoginExpired
 from wxnb.session.events import ContactsChange
 from wxnb.session.login import LoginEvent
 from wxnb.session.status import SessionStatus
@@ -62,7 +63,7 @@ DESKTOP_HINT: Final = (
 )
 
 
-class NotMainThread(RuntimeError):
+class NotMainThread(Error, RuntimeError):
     """A widget was to be created or displayed outside the kernel's main thread."""
 
 

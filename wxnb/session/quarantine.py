@@ -34,7 +34,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from wxnb.protocol.replies import SkippedItem
+from wxnb.protocol import SkippedItem
 
 __all__ = ["QUARANTINE_COLUMNS", "QUARANTINE_FILE", "Quarantine"]
 

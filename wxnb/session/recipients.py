@@ -33,7 +33,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from wxnb.protocol.records import SPECIAL_USER_NAMES, Contact, Message
+from wxnb.protocol import SPECIAL_USER_NAMES, Contact, Message
 from wxnb.session.errors import AmbiguousRecipient, Candidate, RecipientNotFound
 
 __all__ = ["Recipient", "resolve_recipient"]

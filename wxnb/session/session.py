@@ -29,16 +29,24 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from wxnb.protocol.cancel import Interrupted
-from wxnb.protocol.client import WebClient
-from wxnb.protocol.credentials import Credentials
-from wxnb.protocol.errors import CredentialsFileError, LoggedOut, OutcomeUnknown, TransportError, WxError
-from wxnb.protocol.hosts import Hosts
-from wxnb.protocol.ids import client_msg_id as new_client_msg_id
-from wxnb.protocol.records import Contact, Message
-from wxnb.protocol.synckey import SyncKey
-from wxnb.protocol.transport import RetryPolicy, Timeouts
-from wxnb.protocol.wiretext import encode_text
+from wxnb.protocol import (
+    Contact,
+    Credentials,
+    CredentialsFileError,
+    Hosts,
+    Interrupted,
+    LoggedOut,
+    Message,
+    OutcomeUnknown,
+    RetryPolicy,
+    SyncKey,
+    Timeouts,
+    TransportError,
+    WebClient,
+    WxError,
+    encode_text,
+)
+from wxnb.protocol import client_msg_id as new_client_msg_id
 from wxnb.session import paths
 from wxnb.session.errors import MessageNotFound, NotReady, SessionClosed, SyncFailed
 from wxnb.session.events import ContactsChange, EventHub, EventKind

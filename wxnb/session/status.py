@@ -34,7 +34,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, get_args
 
-from wxnb.protocol.errors import redact
+from wxnb.protocol import redact
 
 __all__ = ["FINAL_STATES", "STATES", "SessionStatus", "State", "StatusBoard"]
 

@@ -48,12 +48,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from wxnb.protocol.cancel import Interrupted
-from wxnb.protocol.client import WebClient
-from wxnb.protocol.errors import LoggedOut, ProtocolError, RateLimited, ServerError, TransportError, WxError
-from wxnb.protocol.records import SPECIAL_USER_NAMES, Contact, Message
-from wxnb.protocol.replies import SyncReply
-from wxnb.protocol.synckey import SyncKey
+from wxnb.protocol import (
+    SPECIAL_USER_NAMES,
+    Contact,
+    Interrupted,
+    LoggedOut,
+    Message,
+    ProtocolError,
+    RateLimited,
+    ServerError,
+    SyncKey,
+    SyncReply,
+    TransportError,
+    WebClient,
+    WxError,
+)
 from wxnb.session.events import ContactsChange, EventHub
 from wxnb.session.quarantine import Quarantine
 from wxnb.session.status import StatusBoard

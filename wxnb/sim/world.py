@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from wxnb.errors import Error
 from wxnb.protocol.records import SPECIAL_USER_NAMES
 from wxnb.sim.clock import Clock
 from wxnb.sim.content import (
@@ -53,7 +54,7 @@ REVOKE_LIMIT_S = 120.0  # only messages under 2 minutes old can be revoked (PROT
 _SPECIAL_NICKNAMES = {"filehelper": "文件传输助手", "weixin": "微信团队", "fmessage": "朋友推荐消息"}
 
 
-class WorldError(ValueError):
+class WorldError(Error, ValueError):
     """A phone or control action that cannot be done in this world (unknown chat, person, uuid...)."""
 
 

@@ -10,6 +10,8 @@ Example:
 
 from __future__ import annotations
 
+from wxnb.errors import Error
+
 __all__ = [
     "ArchiveClosedError",
     "ArchiveCorruptError",
@@ -23,7 +25,7 @@ __all__ = [
 ]
 
 
-class StoreError(Exception):
+class StoreError(Error):
     """Base class of every error raised by ``wxnb.store``."""
 
 

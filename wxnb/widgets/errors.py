@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from wxnb.errors import Error
 
-class WidgetError(Exception):
+
+class WidgetError(Error):
     """Base class of every error raised by :mod:`wxnb.widgets`."""
 
 

@@ -20,7 +20,7 @@ Example (against a simulator; a real login differs only in who scans the QR code
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
@@ -180,12 +180,8 @@ class WebClient(LoginClient):
             )
         return tuple(out)
 
-    def sync_check(
-        self, sync_check_key: SyncKey, *, while_waiting: Callable[[], object] | None = None
-    ) -> SyncCheck:
+    def sync_check(self, sync_check_key: SyncKey) -> SyncCheck:
         """synccheck on the push host: a long poll (~25 s) answered at once when something is new.
-        ``while_waiting``: work to do once the request is sent (see
-        :meth:`~wxnb.protocol.transport.Transport.call`).
 
         Raises:
             LoggedOut: retcode 1100 (logged out on the phone), 1101/1102 (session over).
@@ -200,7 +196,6 @@ class WebClient(LoginClient):
             text_parser(parse_synccheck),
             kind=CallKind.LONG_POLL,
             params=params,
-            while_waiting=while_waiting,
         )
 
     def sync(
@@ -208,14 +203,12 @@ class WebClient(LoginClient):
         sync_key: SyncKey,
         *,
         skip_bad_items: bool = False,
-        while_waiting: Callable[[], object] | None = None,
     ) -> SyncReply:
         """webwxsync with the newest key: new messages and contact changes. Retried when the network
         fails (a repeat with the same key re-delivers; dedupe messages by MsgId). When
         ``continue_flag`` ≠ 0, call again at once with ``reply.sync_key``. ``skip_bad_items``: an
         item that cannot be decoded is left out and listed in ``reply.skipped`` instead of failing
-        the whole reply (see :func:`~wxnb.protocol.replies.parse_sync`). ``while_waiting``: work to do
-        once the request is sent (see :meth:`~wxnb.protocol.transport.Transport.call`).
+        the whole reply (see :func:`~wxnb.protocol.replies.parse_sync`).
 
         Example: ``reply = client.sync(init.sync_key); key = reply.sync_key``
         """
@@ -228,7 +221,6 @@ class WebClient(LoginClient):
             ("sid", creds.sid),
             ("skey", creds.skey),
             kind=CallKind.READ,
-            while_waiting=while_waiting,
         )
         # A new skey replaces the old one, unless a new login replaced the credentials meanwhile.
         if reply.skey and reply.skey != creds.skey and self._creds is creds:

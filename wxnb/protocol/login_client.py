@@ -13,8 +13,6 @@ from types import TracebackType
 from typing import Any, Final, Literal, Self, TypeVar
 from urllib.parse import quote, urlsplit
 
-import requests
-
 from wxnb.protocol.cancel import CancelToken
 from wxnb.protocol.codec import LoginPoll, parse_jslogin, parse_login_poll, parse_login_xml
 from wxnb.protocol.credentials import Credentials
@@ -23,7 +21,16 @@ from wxnb.protocol.errors import NotLoggedIn
 from wxnb.protocol.hosts import Hosts, qr_text
 from wxnb.protocol.ids import now_ms, reversed_ms
 from wxnb.protocol.replies import encode_body, parse_push_login
-from wxnb.protocol.transport import CallKind, Expect, RetryPolicy, Timeouts, Transport, Verbatim, build_url
+from wxnb.protocol.transport import (
+    MAX_REPLY_BYTES,
+    CallKind,
+    Expect,
+    RetryPolicy,
+    Timeouts,
+    Transport,
+    Verbatim,
+    build_url,
+)
 
 __all__ = ["APP_ID", "USER_AGENT", "LoginClient"]
 
@@ -35,11 +42,11 @@ USER_AGENT: Final = (
     "Chrome/120.0.0.0 Safari/537.36"
 )
 _LOGIN_PAGE: Final = "https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage"
-_JSON: Final = {"Content-Type": "application/json;charset=UTF-8"}
 
 
 class LoginClient:
-    """A client of the WeChat web protocol over one pooled ``requests.Session``.
+    """A client of the WeChat web protocol over pooled urllib3 connections (see
+    :class:`~wxnb.protocol.transport.Transport`).
 
     ``base_url``: where to log in: None for the real login host, or a simulator's origin
     (``"http://127.0.0.1:PORT"``). After login every request goes to the hosts the login redirect
@@ -48,6 +55,8 @@ class LoginClient:
     ``extspam`` and ``referer`` headers on webwxnewloginpage — which many accounts need (else Ret 1203).
     ``timeouts``/``retry``: see :class:`~wxnb.protocol.transport.Timeouts` and
     :class:`~wxnb.protocol.transport.RetryPolicy`. ``lang``: the ``lang`` parameter of requests.
+    ``max_reply_bytes``: the largest reply accepted, after decompression
+    (:data:`~wxnb.protocol.transport.MAX_REPLY_BYTES`).
 
     Safe to use from two threads at once (a long poll in one, sends in another). The repr shows no
     secret.
@@ -74,8 +83,8 @@ class LoginClient:
         retry: RetryPolicy | None = None,
         user_agent: str = USER_AGENT,
         lang: str = "zh_CN",
-        http: requests.Session | None = None,
         cancel: CancelToken | None = None,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         if base_url is not None or credentials is None:
             self._login_hosts = Hosts.for_base(base_url)
@@ -89,7 +98,7 @@ class LoginClient:
             timeouts=timeouts or Timeouts(),
             retry=retry or RetryPolicy(),
             headers={"User-Agent": user_agent, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"},
-            http=http,
+            max_reply_bytes=max_reply_bytes,
         )
         # Cancels every request of this client: interrupt() (a session closing) uses it.
         self._cancel = cancel or CancelToken()
@@ -202,7 +211,6 @@ class LoginClient:
         form: Mapping[str, str] | None = None,
         client_msg_id: str = "",
         cancel: CancelToken | None = None,
-        while_waiting: Callable[[], object] | None = None,
     ) -> T:
         """One request: URL built here (pass_ticket verbatim), JSON ``payload`` encoded, the
         transport's retry policy for ``kind``, and ``parse`` for the reply. The client's own token
@@ -217,10 +225,9 @@ class LoginClient:
             expect=expect,
             body=body,
             form=form,
-            headers=_JSON if body is not None else headers,
+            headers=headers,
             client_msg_id=client_msg_id,
             cancel=(self._cancel,) if cancel is None else (self._cancel, cancel),
-            while_waiting=while_waiting,
         )
 
     def _post(
@@ -231,7 +238,6 @@ class LoginClient:
         *params: tuple[str, object],
         kind: CallKind,
         client_msg_id: str = "",
-        while_waiting: Callable[[], object] | None = None,
     ) -> T:
         """A JSON POST to the API host; ``lang`` and ``pass_ticket`` (verbatim) end the query."""
         creds = self._need(endpoint=endpoint)
@@ -244,7 +250,6 @@ class LoginClient:
             payload=payload,
             kind=kind,
             client_msg_id=client_msg_id,
-            while_waiting=while_waiting,
         )
 
     # ---- login ------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ Example:
 from __future__ import annotations
 
 import enum
+import functools
 import http.cookiejar
 import logging
 import random
@@ -99,6 +100,9 @@ MAX_REPLY_BYTES: Final = 64 << 20
 _PIECE: Final = 256 << 10  # bytes read at a time from a reply of unknown length
 _MAX_REDIRECTS: Final = 5
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+# Our own policy (CallKind) decides what is repeated: urllib3 must not repeat a POST that changes state,
+# nor follow redirects (a redirect's Set-Cookie must reach the jar). Built once: urlopen takes it as is.
+_NO_RETRIES: Final = urllib3.Retry(total=False, redirect=False)
 
 
 class CallKind(enum.Enum):
@@ -159,12 +163,16 @@ def build_url(base: str, params: Sequence[tuple[str, object]] = ()) -> str:
         return base
     parts = []
     for name, value in params:
-        if isinstance(value, Verbatim):
-            text = quote(value.text, safe="%/+=-_.~")
-        else:
-            text = quote(str(value), safe="")
+        text = _quoted(value.text, "%/+=-_.~") if isinstance(value, Verbatim) else _quoted(str(value), "")
         parts.append(f"{name}={text}")
     return base + ("&" if "?" in base else "?") + "&".join(parts)
+
+
+@functools.lru_cache(maxsize=256)
+def _quoted(text: str, safe: str) -> str:
+    """:func:`urllib.parse.quote`, remembered: skey, sid and pass_ticket recur on every call (quoting
+    is a Python loop over the bytes)."""
+    return quote(text, safe=safe)
 
 
 _DEVICE_RE: Final = re.compile(r"(?i)(?<![A-Za-z0-9_])(deviceid)=[^&;\s]*")
@@ -301,6 +309,10 @@ class Transport:
             for kind in CallKind
         }
         self._jar = http.cookiejar.CookieJar()
+        # The Cookie header per URL path, until the jar changes (every change goes through this class)
+        # or its first cookie expires: computing it runs the stdlib cookie policy over every cookie.
+        self._cookie_headers: dict[str, tuple[str | None, float]] = {}
+        self._jar_generation = 0
         self._routes: dict[str, _Route] = {}
         self._lock = threading.Lock()
         self._rng = random.Random()
@@ -324,9 +336,16 @@ class Transport:
         """Put saved cookies back into the jar, scoped to ``domain`` (a host, or ``.example.com``)."""
         for name, value in cookies.items():
             self._jar.set_cookie(create_cookie(name, value, domain=domain, path="/"))  # type: ignore[no-untyped-call]
+        self._jar_changed()
 
     def clear_cookies(self) -> None:
         self._jar.clear()
+        self._jar_changed()
+
+    def _jar_changed(self) -> None:
+        with self._lock:
+            self._jar_generation += 1
+            self._cookie_headers = {}
 
     # ---- requests ---------------------------------------------------------------------------------
 
@@ -482,7 +501,7 @@ class Transport:
                 url if route.absolute else target,
                 body=body,
                 headers=headers,
-                retries=False,  # our own policy (CallKind): urllib3 must not repeat a POST that changes state
+                retries=_NO_RETRIES,
                 redirect=False,
                 assert_same_host=False,
                 timeout=self._timeout[kind],
@@ -505,6 +524,7 @@ class Transport:
         reply_headers = response.headers
         if "set-cookie" in reply_headers:
             self._jar.extract_cookies(_CookieReply(reply_headers), urllib.request.Request(url))  # type: ignore[arg-type]
+            self._jar_changed()
         return _Reply(
             response.status,
             response.reason or "",
@@ -515,11 +535,20 @@ class Transport:
 
     def _cookie_header(self, url: str) -> str | None:
         """The Cookie header the jar gives for ``url`` (its own rules: domain, path, expiry, secure)."""
-        if not len(self._jar):
-            return None
+        key = url.partition("?")[0]
+        now = time.time()
+        known = self._cookie_headers.get(key)
+        if known is not None and now < known[1]:
+            return known[0]
+        generation = self._jar_generation
         probe = urllib.request.Request(url)
         self._jar.add_cookie_header(probe)
-        return probe.get_header("Cookie")
+        header = probe.get_header("Cookie")
+        expires = min((c.expires for c in self._jar if c.expires is not None), default=None)
+        with self._lock:
+            if generation == self._jar_generation:  # not computed while the jar changed
+                self._cookie_headers[key] = (header, float("inf") if expires is None else expires)
+        return header
 
     def _route(self, origin: str) -> _Route:
         """The pool for ``origin`` (``scheme://host:port``), made at its first request; the proxy the

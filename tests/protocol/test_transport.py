@@ -16,6 +16,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -281,6 +282,23 @@ def test_set_cookie_from_every_reply_lands_in_the_one_jar(
     transport.clear_cookies()
     get(transport, server, "/c")
     assert b"Cookie:" not in server.requests[3][1] and transport.cookies() == {}
+
+
+def test_a_cookie_stops_being_sent_when_it_expires(
+    serve: Callable[..., ScriptedServer], transport: Transport
+) -> None:
+    server = serve(
+        lambda c, i, r: reply(b"{}", "Set-Cookie: short=lived; Max-Age=1; Path=/") if i == 0 else reply(b"{}")
+    )
+    get(transport, server, "/a")
+    set_at = time.time()
+    get(transport, server, "/b")
+    assert b"\r\nCookie: short=lived\r\n" in server.requests[-1][1]
+    deadline = time.monotonic() + 5
+    while time.time() <= set_at + 1.01 and time.monotonic() < deadline:
+        get(transport, server, "/b")  # polling, not sleeping: each request is a chance to see expiry
+    get(transport, server, "/b")
+    assert b"Cookie:" not in server.requests[-1][1]
 
 
 def test_a_redirect_is_not_followed_unless_asked(

@@ -4,23 +4,51 @@ login endpoints (jslogin, the QR URL, the login poll, webwxnewloginpage, webwxpu
 
 Use :class:`~wxnb.protocol.client.WebClient`, which adds the session endpoints; this class is apart only
 to keep each module small.
+
+Desktop (UOS) login mode: what the WeChat desktop client for UOS sends that the web page does not.
+
+Many accounts are refused web login (Ret 1203) unless the login comes in desktop mode: ``?mod=desktop``
+in jslogin's ``redirect_uri``, and three headers on webwxnewloginpage (PROTOCOL.md §3). The client uses
+it by default (``WebClient(desktop=False)`` turns it off).
+
+Example:
+    >>> sorted(desktop_headers())
+    ['client-version', 'extspam', 'referer']
+    >>> desktop_headers()["client-version"]
+    '2.0.0'
+
+Stamps and ids: the small numbers a web client makes up (ClientMsgId/LocalID and the ``r``/``rr``/``_``
+stamps; the DeviceID is made with the credentials).
+
+Formed as the real web page forms them:
+
+- ClientMsgId = LocalID: the ms timestamp followed by 4 random digits, 17 digits in all
+  (``now + Math.random().toFixed(3).replace(".", "")``).
+- ``r`` on webwxinit and the login poll, and ``rr`` in the webwxsync body: ``~new Date``, the bitwise
+  NOT of the ms timestamp taken as a signed 32-bit integer (a negative number).
+- ``_`` and synccheck's ``r``: the ms timestamp.
+
+Example:
+    >>> client_msg_id(now=1_513_925_104_690, rng=random.Random(0))
+    '15139251046906311'
+    >>> reversed_ms(now=1_513_922_271_000)  # same as ~1513922271000 in JavaScript
+    -2093782809
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Literal, Self, TypeVar
 from urllib.parse import quote, urlsplit
 
 from wxnb.protocol.cancel import CancelToken
-from wxnb.protocol.codec import LoginPoll, parse_jslogin, parse_login_poll, parse_login_xml
-from wxnb.protocol.credentials import Credentials
-from wxnb.protocol.desktop import DESKTOP_CLIENT_VERSION, UOS_EXTSPAM, desktop_headers
+from wxnb.protocol.credentials import Credentials, Hosts, qr_text
 from wxnb.protocol.errors import NotLoggedIn
-from wxnb.protocol.hosts import Hosts, qr_text
-from wxnb.protocol.ids import now_ms, reversed_ms
-from wxnb.protocol.replies import encode_body, parse_push_login
+from wxnb.protocol.json_replies import encode_body, parse_push_login
+from wxnb.protocol.text_replies import LoginPoll, parse_jslogin, parse_login_poll, parse_login_xml
 from wxnb.protocol.transport import (
     MAX_REPLY_BYTES,
     CallKind,
@@ -32,7 +60,77 @@ from wxnb.protocol.transport import (
     build_url,
 )
 
-__all__ = ["APP_ID", "USER_AGENT", "LoginClient"]
+__all__ = [
+    "APP_ID",
+    "DESKTOP_CLIENT_VERSION",
+    "DESKTOP_REFERER",
+    "UOS_EXTSPAM",
+    "USER_AGENT",
+    "LoginClient",
+    "client_msg_id",
+    "desktop_headers",
+    "now_ms",
+    "reversed_ms",
+]
+
+# ---- stamps and ids ------------------------------------------------------------------------------
+
+_rng = random.Random()
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch: the ``_`` query parameter and synccheck's ``r``."""
+    return time.time_ns() // 1_000_000
+
+
+def client_msg_id(now: int | None = None, rng: random.Random | None = None) -> str:
+    """A 17-digit ClientMsgId/LocalID string: ms timestamp × 10⁴ + 4 random digits."""
+    ms = now_ms() if now is None else now
+    return str(ms * 10_000 + (rng or _rng).randrange(10_000))
+
+
+def reversed_ms(now: int | None = None) -> int:
+    """``~new Date`` in JavaScript: NOT of the ms timestamp as a signed 32-bit int (``r``, ``rr``)."""
+    ms = now_ms() if now is None else now
+    as_int32 = ((ms + 2**31) % 2**32) - 2**31
+    return ~as_int32
+
+
+# ---- -----------------------------------------------------------------------------------------------
+
+DESKTOP_CLIENT_VERSION: Final = "2.0.0"
+DESKTOP_REFERER: Final = "https://wx.qq.com/?&lang=zh_CN&target=t"
+#: The ``extspam`` header of desktop (UOS) mode: the opaque base64 blob the WeChat desktop client for
+#: UOS sends on webwxnewloginpage, as published by the UOS patch of itchat (itchat-uos 1.4.1,
+#: ``config.UOS_PATCH_EXTSPAM``). Its content is not understood outside Tencent; the server is only
+#: known to require that it is present. Override it with ``WebClient(extspam=...)``.
+UOS_EXTSPAM: Final = (
+    "Gp8ICJkIEpkICggwMDAwMDAwMRAGGoAI1GiJSIpeO1RZTq9QBKsRbPJdi84ropi16EYI10WB6g74sGmRwSNXjPQnYUKYotKkvLGp"
+    "shucCaeWZMOylnc6o2AgDX9grhQQx7fm2DJRTyuNhUlwmEoWhjoG3F0ySAWUsEbH3bJMsEBwoB//0qmFJob74ffdaslqL+IrSy7L"
+    "J76/G5TkvNC+J0VQkpH1u3iJJs0uUYyLDzdBIQ6Ogd8LDQ3VKnJLm4g/uDLe+G7zzzkOPzCjXL+70naaQ9medzqmh+/SmaQ6uFWL"
+    "DQLcRln++wBwoEibNpG4uOJvqXy+ql50DjlNchSuqLmeadFoo9/mDT0q3G7o/80P15ostktjb7h9bfNc+nZVSnUEJXbCjTeqS5U"
+    "Yuxn+HTS5nZsPVxJA2O5GdKCYK4x8lTTKShRstqPfbQpplfllx2fwXcSljuYi3YipPyS3GCAqf5A7aYYwJ7AvGqUiR2SsVQ9Nbp8"
+    "MGHET1GxhifC692APj6SJxZD3i1drSYZPMMsS9rKAJTGz2FEupohtpf2tgXm6c16nDk/cw+C7K7me5j5PLHv55DFCS84b06AytZP"
+    "dkFZLj7FHOkcFGJXitHkX5cgww7vuf6F3p0yM/W73SoXTx6GX4G6Hg2rYx3O/9VU2Uq8lvURB4qIbD9XQpzmyiFMaytMnqxcZJco"
+    "XCtfkTJ6pI7a92JpRUvdSitg967VUDUAQnCXCM/m0snRkR9LtoXAO1FUGpwlp1EfIdCZFPKNnXMeqev0j9W9ZrkEs9ZWcUEexSj5"
+    "z+dKYQBhIICviYUQHVqBTZSNy22PlUIeDeIs11j7q4t8rD8LPvzAKWVqXE+5lS1JPZkjg4y5hfX1Dod3t96clFfwsvDP6xBSe1NB"
+    "coKbkyGxYK0UvPGtKQEE0Se2zAymYDv41klYE9s+rxp8e94/H8XhrL9oGm8KWb2RmYnAE7ry9gd6e8ZuBRIsISlJAE/e8y8xFmP0"
+    "31S6Lnaet6YXPsFpuFsdQs535IjcFd75hh6DNMBYhSfjv456cvhsb99+fRw/KVZLC3yzNSCbLSyo9d9BI45Plma6V8akURQA/qsa"
+    "AzU0VyTIqZJkPDTzhuCl92vD2AD/QOhx6iwRSVPAxcRFZcWjgc2wCKh+uCYkTVbNQpB9B90YlNmI3fWTuUOUjwOzQRxJZj11Nsim"
+    "jOJ50qQwTTFj6qQvQ1a/I+MkTx5UO+yNHl718JWcR3AXGmv/aa9rD1eNP8ioTGlOZwPgmr2sor2iBpKTOrB83QgZXP+xRYkb4zVC"
+    "+LoAXEoIa1+zArywlgREer7DLePukkU6wHTkuSaF+ge5Of1bXuU4i938WJHj0t3D8uQxkJvoFi/EYN/7u2P1zGRLV4dHVUsZMGCC"
+    "tnO6BBigFMAA="
+)
+
+
+def desktop_headers(
+    client_version: str = DESKTOP_CLIENT_VERSION, extspam: str = UOS_EXTSPAM
+) -> dict[str, str]:
+    """The three headers of webwxnewloginpage in desktop mode."""
+    return {"client-version": client_version, "extspam": extspam, "referer": DESKTOP_REFERER}
+
+
+# ---- -----------------------------------------------------------------------------------------------
 
 T = TypeVar("T")
 

@@ -432,3 +432,15 @@ def test_https_with_an_untrusted_certificate_is_refused_before_sending(
         get(transport, server, kind=CallKind.CHANGE)  # the default CA bundle does not know this one
     assert not isinstance(caught.value, OutcomeUnknown)
     assert server.requests == []
+
+
+def test_the_ca_bundle_requests_would_use_is_the_one_trusted(
+    serve: Callable[..., ScriptedServer], certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = _tls_server(serve, certificate)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate[0]))  # e.g. a company proxy's own CA
+    transport = make_transport()
+    try:
+        assert get(transport, server) == b"secret reply"
+    finally:
+        transport.close()

@@ -38,6 +38,7 @@ import enum
 import functools
 import http.cookiejar
 import logging
+import os
 import random
 import re
 import threading
@@ -270,8 +271,9 @@ class Transport:
     One connection pool per origin (or per proxy), made on the origin's first request with its proxy
     decided then; one cookie jar (:class:`http.cookiejar.CookieJar`) that every reply's Set-Cookie
     lands in and every request's Cookie header comes from. ``headers`` go on every request.
-    ``ca_certs``: the CA bundle to verify HTTPS servers with (default: certifi's, the one requests
-    uses). ``max_reply_bytes``: see :data:`MAX_REPLY_BYTES`.
+    ``ca_certs``: the CA bundle to verify HTTPS servers with (default: ``REQUESTS_CA_BUNDLE`` or
+    ``CURL_CA_BUNDLE`` if set, else certifi's: the bundle requests would use).
+    ``max_reply_bytes``: see :data:`MAX_REPLY_BYTES`.
 
     Thread-safe enough for one long poll and other requests at the same time (each request takes
     its own pooled connection; the cookie jar locks itself).
@@ -297,7 +299,12 @@ class Transport:
         self.retry = retry
         self.max_reply_bytes = max_reply_bytes
         self._pool_size = pool_size
-        self._ca_certs = ca_certs or certifi.where()
+        # As requests picks its bundle: REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (a file or a directory, e.g.
+        # a company's TLS-inspecting proxy's CA), else certifi's. Read once, here.
+        bundle = ca_certs or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        directory = bool(bundle) and os.path.isdir(str(bundle))
+        self._ca_certs = None if directory else (bundle or certifi.where())
+        self._ca_cert_dir = bundle if directory else None
         # Built once: every request copies one of these (we decode gzip/deflate ourselves, capped).
         self._headers = {"Accept-Encoding": "gzip, deflate", **headers}
         self._json_headers = {**self._headers, "Content-Type": "application/json;charset=UTF-8"}
@@ -586,7 +593,7 @@ class Transport:
         if scheme == "https":
             return CancellableHTTPSConnectionPool(
                 host, port, maxsize=self._pool_size, block=False, cert_reqs="CERT_REQUIRED",
-                ca_certs=self._ca_certs, tunnel=tunnel,
+                ca_certs=self._ca_certs, ca_cert_dir=self._ca_cert_dir, tunnel=tunnel,
             )  # fmt: skip
         return CancellableHTTPConnectionPool(host, port, maxsize=self._pool_size, block=False)
 

@@ -3,7 +3,7 @@
 A synccheck or login poll is held by the server for ~25 s; a session that is closing (or a login whose
 user asked for a new QR code) cannot wait that long. A :class:`CancelToken` given to a request makes
 :meth:`CancelToken.cancel` shut down the socket of that request at once, from any thread: the blocked
-read returns, and the request fails with :class:`~wxnb.protocol.errors.Interrupted` instead of being
+read returns, and the request fails with :class:`Interrupted` instead of being
 retried. A request started with a token that is already cancelled fails before it is sent.
 
 How: the transport's connection pools make their connections of the classes below

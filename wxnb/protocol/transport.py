@@ -548,6 +548,7 @@ class Transport:
         if known is not None and now < known[1]:
             return known[0]
         generation = self._jar_generation
+        self._jar.clear_expired_cookies()  # else the soonest expiry below would stay in the past
         probe = urllib.request.Request(url)
         self._jar.add_cookie_header(probe)
         header = probe.get_header("Cookie")

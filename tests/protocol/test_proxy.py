@@ -88,3 +88,13 @@ def test_interrupt_ends_a_held_synccheck_through_a_proxy_within_a_second(
 ) -> None:
     _held_sync_check_ends_within_a_second(sim)
     assert proxy.paths()[-1] == "synccheck"
+
+
+def test_no_proxy_sends_an_origin_direct(
+    sim: Simulator, proxy: ForwardingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    with new_client(sim) as client:
+        log_in(client, sim)
+        client.init()
+    assert proxy.requests == []

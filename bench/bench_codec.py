@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import orjson
 
 from bench.common import figure
-from wxnb.protocol.replies import parse_sync
+from wxnb.protocol.json_replies import parse_sync
 from wxnb.protocol.wiretext import encode_text
 
 ME = "@" + "9" * 32

@@ -15,7 +15,7 @@ import pytest
 from tests.sim.conftest import make_spec
 from wxnb.protocol.client import WebClient
 from wxnb.protocol.credentials import Credentials
-from wxnb.protocol.replies import InitReply
+from wxnb.protocol.json_replies import InitReply
 from wxnb.protocol.transport import RetryPolicy, Timeouts
 from wxnb.sim.clock import Clock
 from wxnb.sim.http import HttpServer, Request, Response

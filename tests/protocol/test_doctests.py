@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["client", "login_client", "transport", "desktop"])
+@pytest.mark.parametrize("name", ["client", "login_client", "transport", "cancel"])
 def test_docstring_examples(name: str) -> None:
     module = importlib.import_module(f"wxnb.protocol.{name}")
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -13,7 +13,7 @@ from tests.protocol.conftest import FAST_RETRY, Account, RecordingServer, log_in
 from tests.protocol.test_sync import drain
 from tests.sim.conftest import ANN, SAVED_ROOM
 from wxnb.protocol.client import WebClient
-from wxnb.protocol.credentials import Credentials
+from wxnb.protocol.credentials import Credentials, Hosts
 from wxnb.protocol.errors import (
     LoggedOut,
     OutcomeUnknown,
@@ -24,8 +24,7 @@ from wxnb.protocol.errors import (
     TransportError,
     WxError,
 )
-from wxnb.protocol.hosts import Hosts
-from wxnb.protocol.synckey import SyncKey
+from wxnb.protocol.json_replies import SyncKey
 from wxnb.protocol.transport import RetryPolicy, Timeouts
 from wxnb.sim.http import Request, Response
 from wxnb.sim.simulator import Simulator

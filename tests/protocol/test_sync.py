@@ -13,9 +13,8 @@ from tests.sim.conftest import ANN, BIG_ROOM, LONER, SAVED_ROOM, STRANGERS, TOM,
 from tests.sim.helpers import wait_for
 from wxnb.protocol.client import WebClient
 from wxnb.protocol.errors import RevokeRefused
+from wxnb.protocol.json_replies import SyncKey, SyncReply
 from wxnb.protocol.records import Message
-from wxnb.protocol.replies import SyncReply
-from wxnb.protocol.synckey import SyncKey
 from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body
 from wxnb.sim.simulator import Simulator

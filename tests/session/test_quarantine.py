@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from wxnb.protocol.replies import SkippedItem
+from wxnb.protocol.json_replies import SkippedItem
 from wxnb.session import paths
 from wxnb.session.quarantine import Quarantine
 

@@ -44,6 +44,10 @@ def test_continue_flag_brings_every_batch_in_order(tmp_path: Path) -> None:
         assert session.status.batches >= 5
 
 
+@pytest.mark.skip(
+    reason="issue 11: the protocol no longer runs the session's work (while_waiting is gone); the "
+    "session helper restores this overlap in the session layer and this test with it"
+)
 def test_a_batch_with_more_to_come_is_published_while_the_next_webwxsync_is_on_its_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

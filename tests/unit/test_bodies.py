@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.unit import protocol_samples as s
-from wxnb.protocol.bodies import (
+from wxnb.protocol.client import (
     batch_contact_body,
     create_room_body,
     mention,
@@ -20,10 +20,8 @@ from wxnb.protocol.bodies import (
     synccheck_params,
     update_room_body,
 )
-from wxnb.protocol.credentials import Credentials
-from wxnb.protocol.hosts import Hosts
-from wxnb.protocol.replies import encode_body, load_json
-from wxnb.protocol.synckey import SyncKey
+from wxnb.protocol.credentials import Credentials, Hosts
+from wxnb.protocol.json_replies import SyncKey, encode_body, load_json
 
 CREDS = Credentials(
     uin=2450346660,

@@ -1,7 +1,7 @@
 """CancelToken: a held long poll ends at once when cancelled from another thread.
 
-Against the simulator's login poll (held ``hold`` seconds), through a plain requests session whose
-adapter got :func:`~wxnb.protocol.cancel.install`.
+Against the simulator's login poll (held ``hold`` seconds), through urllib3 pools of the cancellable
+connections (:class:`~wxnb.protocol.cancel.CancellableHTTPConnectionPool`), as the transport makes them.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-import requests
-from requests.adapters import HTTPAdapter
+import urllib3
+from urllib3.exceptions import HTTPError
 
-from wxnb.protocol.cancel import CancelToken, install, scope, wait_any
+from wxnb.protocol.cancel import CancellableHTTPConnectionPool, CancelToken, scope, wait_any
 from wxnb.sim.simulator import Simulator
 
 
@@ -34,36 +34,36 @@ def _poll_until(probe: Callable[[], bool], what: str, timeout: float = 10.0) -> 
         time.sleep(0.002)
 
 
-def _http() -> requests.Session:
-    http = requests.Session()
-    adapter = HTTPAdapter(max_retries=0)
-    install(adapter)
-    http.mount("http://", adapter)
-    return http
+def _http(sim: Simulator) -> CancellableHTTPConnectionPool:
+    return CancellableHTTPConnectionPool("127.0.0.1", int(sim.base_url.rsplit(":", 1)[1]), retries=False)
 
 
-def _uuid(http: requests.Session, base: str) -> str:
-    reply = http.get(f"{base}/jslogin?appid=wx782c26e4c19acffb&fun=new", timeout=10).text
+def _get(http: CancellableHTTPConnectionPool, path: str, read: float = 10) -> urllib3.BaseHTTPResponse:
+    return http.urlopen("GET", path, timeout=urllib3.Timeout(connect=5, read=read))
+
+
+def _uuid(http: CancellableHTTPConnectionPool) -> str:
+    reply = _get(http, "/jslogin?appid=wx782c26e4c19acffb&fun=new").data.decode()
     match = re.search(r'uuid = "([^"]+)"', reply)
     assert match is not None
     return match.group(1)
 
 
-def _poll(http: requests.Session, base: str, uuid: str) -> requests.Response:
-    return http.get(f"{base}/cgi-bin/mmwebwx-bin/login?uuid={uuid}&tip=1", timeout=(5, 90))
+def _poll(http: CancellableHTTPConnectionPool, uuid: str) -> urllib3.BaseHTTPResponse:
+    return _get(http, f"/cgi-bin/mmwebwx-bin/login?uuid={uuid}&tip=1", read=90)
 
 
 def test_cancel_ends_a_held_poll_on_a_reused_connection(sim: Simulator) -> None:
-    http = _http()
-    uuid = _uuid(http, sim.base_url)  # the poll below reuses this pooled connection
+    http = _http(sim)
+    uuid = _uuid(http)  # the poll below reuses this pooled connection
     token = CancelToken()
     outcome: list[object] = []
 
     def poll() -> None:
         with scope([token]):
             try:
-                outcome.append(_poll(http, sim.base_url, uuid))
-            except requests.ConnectionError as exc:
+                outcome.append(_poll(http, uuid))
+            except HTTPError as exc:
                 outcome.append(exc)
 
     thread = threading.Thread(target=poll)
@@ -72,27 +72,28 @@ def test_cancel_ends_a_held_poll_on_a_reused_connection(sim: Simulator) -> None:
     token.cancel()
     thread.join(10)
     assert not thread.is_alive(), "the poll was not interrupted"
-    assert len(outcome) == 1 and isinstance(outcome[0], requests.ConnectionError)
+    assert len(outcome) == 1 and isinstance(outcome[0], HTTPError)
     # The pool is still usable afterwards, outside the scope.
-    assert http.get(f"{sim.base_url}/_sim/state", timeout=10).status_code == 200
+    assert _get(http, "/_sim/state").status == 200
 
 
 def test_a_request_with_a_cancelled_token_fails_before_it_is_answered(sim: Simulator) -> None:
-    http = _http()
+    http = _http(sim)
+    uuid = _uuid(_http(sim))
     token = CancelToken()
     token.cancel()
-    with scope([token]), pytest.raises(requests.ConnectionError):
-        _poll(http, sim.base_url, _uuid(requests.Session(), sim.base_url))
+    with scope([token]), pytest.raises(HTTPError):
+        _poll(http, uuid)
 
 
 def test_tokens_of_other_threads_do_not_cancel_this_one(sim: Simulator) -> None:
-    http = _http()
+    http = _http(sim)
     other = CancelToken()
     other.cancel()
     with scope([CancelToken()]):
-        assert http.get(f"{sim.base_url}/_sim/state", timeout=10).status_code == 200
+        assert _get(http, "/_sim/state").status == 200
     with scope([]):
-        assert http.get(f"{sim.base_url}/_sim/state", timeout=10).status_code == 200
+        assert _get(http, "/_sim/state").status == 200
 
 
 def test_wait_any_wakes_on_any_token() -> None:

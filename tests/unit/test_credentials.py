@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.unit import protocol_samples as s
-from wxnb.protocol.codec import parse_login_xml
-from wxnb.protocol.credentials import Credentials
+from wxnb.protocol.credentials import Credentials, Hosts
 from wxnb.protocol.errors import CredentialsFileError
-from wxnb.protocol.hosts import Hosts
+from wxnb.protocol.text_replies import parse_login_xml
 
 
 def _creds() -> Credentials:

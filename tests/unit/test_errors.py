@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit import protocol_samples as s
 from wxnb.protocol import errors
-from wxnb.protocol.credentials import Credentials
+from wxnb.protocol.credentials import Credentials, Hosts
 from wxnb.protocol.errors import (
     CredentialsFileError,
     LoggedOut,
@@ -29,7 +29,6 @@ from wxnb.protocol.errors import (
     redact,
     snippet,
 )
-from wxnb.protocol.hosts import Hosts
 
 SECRETS = [s.SKEY, s.WXSID, s.WXUIN, s.PASS_TICKET, "webwxDataTicketValue123", "authTicket456", "uvid789"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.unit.protocol_samples import POLL_200_PROTOCOL, REDIRECT_SEED002
-from wxnb.protocol.codec import parse_login_poll
+from wxnb.protocol.credentials import Hosts, qr_text
 from wxnb.protocol.errors import ProtocolError
-from wxnb.protocol.hosts import Hosts, qr_text
+from wxnb.protocol.text_replies import parse_login_poll
 
 
 @pytest.mark.parametrize(

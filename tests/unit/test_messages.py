@@ -10,7 +10,7 @@ import pytest
 from tests.unit import protocol_samples as s
 from tests.unit.protocol_samples import ANN, BOB, ME, ROOM, item
 from wxnb.protocol.errors import ProtocolError
-from wxnb.protocol.messages import decode_message, decode_messages, split_group_prefix
+from wxnb.protocol.items import decode_message, decode_messages, split_group_prefix
 
 
 def test_real_group_message_from_the_seed() -> None:

@@ -18,11 +18,9 @@ from hypothesis import strategies as st
 
 from tests.unit import protocol_samples as s
 from tests.unit.protocol_samples import ME, item
-from wxnb.protocol.codec import parse_jslogin, parse_login_poll, parse_login_xml, parse_synccheck
 from wxnb.protocol.errors import ProtocolError, WxError, redact
-from wxnb.protocol.messages import decode_message
-from wxnb.protocol.records import Message
-from wxnb.protocol.replies import (
+from wxnb.protocol.items import decode_message
+from wxnb.protocol.json_replies import (
     parse_batch_contacts,
     parse_contact_page,
     parse_init,
@@ -30,6 +28,8 @@ from wxnb.protocol.replies import (
     parse_send,
     parse_sync,
 )
+from wxnb.protocol.records import Message
+from wxnb.protocol.text_replies import parse_jslogin, parse_login_poll, parse_login_xml, parse_synccheck
 
 pytestmark = pytest.mark.timeout(300)
 

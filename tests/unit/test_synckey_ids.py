@@ -10,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.unit.protocol_samples import sample_bytes
+from wxnb.protocol.credentials import new_device_id as device_id
 from wxnb.protocol.errors import ProtocolError
-from wxnb.protocol.ids import client_msg_id, device_id, now_ms, reversed_ms
-from wxnb.protocol.synckey import SyncKey
+from wxnb.protocol.json_replies import SyncKey
+from wxnb.protocol.login_client import client_msg_id, now_ms, reversed_ms
 
 
 def test_synckey_from_the_real_init_reply() -> None:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from wxnb.protocol.cancel import CancelToken, Interrupted
 from wxnb.protocol.client import WebClient
-from wxnb.protocol.codec import LoginPoll
-from wxnb.protocol.credentials import Credentials
+from wxnb.protocol.credentials import Credentials, Hosts, qr_text
 from wxnb.protocol.errors import (
     CredentialsFileError,
     LoggedOut,
@@ -31,11 +30,10 @@ from wxnb.protocol.errors import (
     WxError,
     redact,
 )
-from wxnb.protocol.hosts import Hosts, qr_text
-from wxnb.protocol.ids import client_msg_id
+from wxnb.protocol.json_replies import InitReply, SkippedItem, SyncKey, SyncReply
+from wxnb.protocol.login_client import client_msg_id
 from wxnb.protocol.records import CATEGORIES, SPECIAL_USER_NAMES, Contact, Member, Message
-from wxnb.protocol.replies import InitReply, SkippedItem, SyncReply
-from wxnb.protocol.synckey import SyncKey
+from wxnb.protocol.text_replies import LoginPoll
 from wxnb.protocol.transport import RetryPolicy, Timeouts
 from wxnb.protocol.wiretext import encode_text
 

@@ -3,16 +3,17 @@
 A synccheck or login poll is held by the server for ~25 s; a session that is closing (or a login whose
 user asked for a new QR code) cannot wait that long. A :class:`CancelToken` given to a request makes
 :meth:`CancelToken.cancel` shut down the socket of that request at once, from any thread: the blocked
-read returns, and the request fails with :class:`~wxnb.protocol.errors.Interrupted` instead of being
+read returns, and the request fails with :class:`Interrupted` instead of being
 retried. A request started with a token that is already cancelled fails before it is sent.
 
-How: :func:`install` gives a ``requests`` adapter connection pools whose ``_make_request`` attaches the
-pooled connection to the tokens of the request running in this thread (:func:`scope`), and whose
-connections check the tokens right after connecting; the transport's own keep-alive pool
-(:mod:`wxnb.protocol.keepalive`) calls :func:`attach_current` and :func:`check_after_connect` itself.
-``cancel()`` sets the flag first, then shuts down the attached sockets; ``connect()`` creates the
-socket first, then checks the flag: whichever comes second sees the other, so no request slips through.
-Requests through a proxy are not covered (they end at their read timeout).
+How: the transport's connection pools make their connections of the classes below
+(:class:`CancellableHTTPConnectionPool`, :class:`CancellableHTTPSConnectionPool`: urllib3's pools with
+their documented ``ConnectionCls`` set). Such a connection attaches itself to the tokens of the request
+running in this thread (:func:`scope`) when it connects and when it sends, so ``cancel()`` can shut down
+its socket (``sock``, public in :mod:`http.client`) — through a proxy too, where that socket is the one
+to the proxy. ``cancel()`` sets the flag first, then shuts down the attached sockets; ``connect()``
+creates the socket first, then checks the flag: whichever comes second sees the other, so no request
+slips through. ``socket.shutdown`` is portable (Linux, macOS, Windows): nothing here polls.
 
 Example:
     >>> token = CancelToken()
@@ -29,10 +30,9 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Protocol
 
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -40,17 +40,20 @@ from wxnb.protocol.errors import WxError
 
 __all__ = [
     "CancelToken",
+    "CancellableHTTPConnection",
+    "CancellableHTTPConnectionPool",
+    "CancellableHTTPSConnection",
+    "CancellableHTTPSConnectionPool",
     "Interrupted",
     "attach_current",
     "check_after_connect",
-    "install",
     "scope",
     "wait_any",
 ]
 
 
 class _HasSocket(Protocol):
-    """A connection whose socket cancelling shuts down: urllib3's, and the keep-alive pool's."""
+    """A connection whose socket cancelling shuts down (``sock``: None until it connects)."""
 
     sock: Any
 
@@ -130,8 +133,8 @@ _scope = _Scope()
 
 
 class scope:  # lower case: used like a function, ``with scope(tokens): ...``
-    """Within this block, requests of this thread (through an :func:`install`-ed adapter) are
-    cancelled by any of ``tokens``.
+    """Within this block, requests of this thread (through the pools above) are cancelled by any of
+    ``tokens``.
 
     A class, not a generator: exceptions pass through it untouched (some are frozen dataclasses,
     whose ``__traceback__`` a generator-based context manager would try to set).
@@ -167,8 +170,9 @@ def attach_current(connection: _HasSocket) -> None:
     if attached is None:
         return
     for token in _scope.tokens:
-        token._attach(connection)
-        attached.append((token, connection))
+        if (token, connection) not in attached:
+            token._attach(connection)
+            attached.append((token, connection))
 
 
 def check_after_connect(connection: _HasSocket) -> None:
@@ -177,40 +181,85 @@ def check_after_connect(connection: _HasSocket) -> None:
         _shutdown(connection)
 
 
-class _CancellableHTTPConnection(HTTPConnection):
+class CancellableHTTPConnection(HTTPConnection):
+    """urllib3's HTTP connection, cancellable by the tokens of the request that uses it (see the
+    module docstring)."""
+
     def connect(self) -> None:
+        attach_current(self)  # a connect (or a proxy's CONNECT) that hangs can be cancelled too
         super().connect()
         check_after_connect(self)
 
+    def request(  # type: ignore[override]  # urllib3's own signature (it overrides http.client's)
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        chunked: bool = False,
+        preload_content: bool = True,
+        decode_content: bool = True,
+        enforce_content_length: bool = True,
+    ) -> None:
+        attach_current(self)  # a pooled connection, connected by an earlier request
+        super().request(
+            method, url, body, headers, chunked=chunked, preload_content=preload_content,
+            decode_content=decode_content, enforce_content_length=enforce_content_length,
+        )  # fmt: skip
 
-class _CancellableHTTPSConnection(HTTPSConnection):
+
+class CancellableHTTPSConnection(HTTPSConnection):
+    """urllib3's HTTPS connection, cancellable like :class:`CancellableHTTPConnection`.
+
+    ``tunnel``: ``(host, port, headers)`` of the origin to reach through an HTTP proxy (the pool's
+    host) with ``CONNECT``: :meth:`http.client.HTTPConnection.set_tunnel`, as urllib3's own proxy
+    support does; the certificate is then checked against that host.
+    """
+
+    def __init__(
+        self, host: str, port: int | None = None, *, tunnel: tuple[str, int, Mapping[str, str]] | None = None,
+        **options: Any,
+    ) -> None:  # fmt: skip
+        super().__init__(host, port, **options)
+        if tunnel is not None:
+            self.set_tunnel(tunnel[0], tunnel[1], headers=dict(tunnel[2]))
+
     def connect(self) -> None:
+        attach_current(self)
         super().connect()
         check_after_connect(self)
 
+    def request(  # type: ignore[override]  # urllib3's own signature (it overrides http.client's)
+        self,
+        method: str,
+        url: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        chunked: bool = False,
+        preload_content: bool = True,
+        decode_content: bool = True,
+        enforce_content_length: bool = True,
+    ) -> None:
+        attach_current(self)
+        super().request(
+            method, url, body, headers, chunked=chunked, preload_content=preload_content,
+            decode_content=decode_content, enforce_content_length=enforce_content_length,
+        )  # fmt: skip
 
-class _CancellableHTTPPool(HTTPConnectionPool):
-    ConnectionCls = _CancellableHTTPConnection
 
-    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        attach_current(conn)
-        return super()._make_request(conn, *args, **kwargs)
+class CancellableHTTPConnectionPool(HTTPConnectionPool):
+    """urllib3's pool for one HTTP origin (or one HTTP proxy), of cancellable connections."""
 
-
-class _CancellableHTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _CancellableHTTPSConnection
-
-    def _make_request(self, conn: Any, *args: Any, **kwargs: Any) -> Any:
-        attach_current(conn)
-        return super()._make_request(conn, *args, **kwargs)
+    ConnectionCls = CancellableHTTPConnection
 
 
-def install(adapter: HTTPAdapter) -> None:
-    """Make ``adapter``'s connection pools cancellable (call before its first request)."""
-    adapter.poolmanager.pool_classes_by_scheme = {
-        "http": _CancellableHTTPPool,
-        "https": _CancellableHTTPSPool,
-    }
+class CancellableHTTPSConnectionPool(HTTPSConnectionPool):
+    """urllib3's pool for one HTTPS origin (direct, or tunnelled through a proxy), of cancellable
+    connections."""
+
+    ConnectionCls = CancellableHTTPSConnection
 
 
 class Interrupted(WxError):

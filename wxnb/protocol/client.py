@@ -16,32 +16,39 @@ Example (against a simulator; a real login differs only in who scans the QR code
     ...     contacts = client.get_contacts()
     ...     poll.status, init.user.kind, len(contacts) > 0, client.credentials is not None
     ('confirmed', 'other', True, True)
+
+Request bodies and query parameters of the session endpoints are built here too, as the web page
+forms them.
+
+Pure builders: the client posts ``encode_body(builder(...))`` (see :mod:`~wxnb.protocol.json_replies`).
+Outgoing text is sent as plain Unicode: the web page does not escape ``& < >`` or write emoji spans
+when it sends; the server encodes the text on delivery (so the echo through webwxsync comes back in
+wire form).
+
+Example:
+    >>> from wxnb.protocol.credentials import Hosts
+    >>> creds = Credentials(uin=42, sid="S", skey="K", pass_ticket="P", device_id="e1",
+    ...                     hosts=Hosts.for_base("http://127.0.0.1:9"), user_name="@me")
+    >>> body = send_text_body(creds, "@bob", "a < b\\r\\n", client_msg_id="15139251046900833")
+    >>> body["Msg"]["Content"], body["Msg"]["LocalID"], body["Scene"]
+    ('a < b\\n', '15139251046900833', 0)
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, Final, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, Final, Literal, TypeVar
 from urllib.parse import urlsplit
 
-from wxnb.protocol import bodies
-from wxnb.protocol.codec import (
-    SyncCheck,
-    parse_synccheck,
-)
-from wxnb.protocol.credentials import Credentials
+from wxnb.protocol.credentials import CGI_PATH, Credentials
 from wxnb.protocol.errors import ProtocolError, RevokeRefused, SendFailed
-from wxnb.protocol.hosts import CGI_PATH
-from wxnb.protocol.ids import client_msg_id as new_client_msg_id
-from wxnb.protocol.ids import now_ms, reversed_ms
-from wxnb.protocol.login_client import LoginClient, text_parser
-from wxnb.protocol.records import Contact
-from wxnb.protocol.replies import (
+from wxnb.protocol.json_replies import (
     ContactPage,
     CreateRoomReply,
     InitReply,
     RevokeReply,
     SendReply,
+    SyncKey,
     SyncReply,
     UpdateRoomReply,
     load_json,
@@ -56,20 +63,37 @@ from wxnb.protocol.replies import (
     parse_sync,
     parse_update_room,
 )
-from wxnb.protocol.synckey import SyncKey
+from wxnb.protocol.login_client import LoginClient, now_ms, reversed_ms, text_parser
+from wxnb.protocol.login_client import client_msg_id as new_client_msg_id
+from wxnb.protocol.records import Contact
+from wxnb.protocol.text_replies import (
+    SyncCheck,
+    parse_synccheck,
+)
 from wxnb.protocol.transport import CallKind, Verbatim, build_url, raise_for_image
 
-__all__ = ["APP_ID", "USER_AGENT", "WebClient"]
+__all__ = [
+    "MAX_BATCH",
+    "RoomOp",
+    "WebClient",
+    "base_body",
+    "batch_contact_body",
+    "create_room_body",
+    "mention",
+    "oplog_pin_body",
+    "oplog_remark_body",
+    "outgoing_text",
+    "revoke_body",
+    "send_media_body",
+    "send_text_body",
+    "status_notify_body",
+    "sync_body",
+    "synccheck_params",
+    "update_room_body",
+]
 
 T = TypeVar("T")
 
-APP_ID: Final = "wx782c26e4c19acffb"  # the web page's appid in jslogin
-USER_AGENT: Final = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/120.0.0.0 Safari/537.36"
-)
-_LOGIN_PAGE: Final = "https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage"
-_JSON: Final = {"Content-Type": "application/json;charset=UTF-8"}
 _MAX_CONTACT_PAGES: Final = 10_000
 _MEDIA_ENDPOINTS: Final = ("webwxgeticon", "webwxgetheadimg")
 
@@ -93,7 +117,7 @@ class WebClient(LoginClient):
         reply: InitReply = self._post(
             "webwxinit",
             parse_init,
-            bodies.base_body(creds),
+            base_body(creds),
             ("r", reversed_ms()),
             kind=CallKind.READ,
         )
@@ -113,7 +137,7 @@ class WebClient(LoginClient):
         return self._post(
             "webwxstatusnotify",
             parse_status_notify,
-            bodies.status_notify_body(creds, code, to_user),
+            status_notify_body(creds, code, to_user),
             kind=CallKind.CHANGE,
         )
 
@@ -166,13 +190,13 @@ class WebClient(LoginClient):
         creds = self._need(endpoint="webwxbatchgetcontact")
         items = [(e, "") if isinstance(e, str) else (e[0], e[1]) for e in entries]
         out: list[Contact] = []
-        for start in range(0, len(items), bodies.MAX_BATCH):
-            chunk = items[start : start + bodies.MAX_BATCH]
+        for start in range(0, len(items), MAX_BATCH):
+            chunk = items[start : start + MAX_BATCH]
             out.extend(
                 self._post(
                     "webwxbatchgetcontact",
                     parse_batch_contacts,
-                    bodies.batch_contact_body(creds, chunk),
+                    batch_contact_body(creds, chunk),
                     ("type", "ex"),
                     ("r", now_ms()),
                     kind=CallKind.READ,
@@ -180,12 +204,8 @@ class WebClient(LoginClient):
             )
         return tuple(out)
 
-    def sync_check(
-        self, sync_check_key: SyncKey, *, while_waiting: Callable[[], object] | None = None
-    ) -> SyncCheck:
+    def sync_check(self, sync_check_key: SyncKey) -> SyncCheck:
         """synccheck on the push host: a long poll (~25 s) answered at once when something is new.
-        ``while_waiting``: work to do once the request is sent (see
-        :meth:`~wxnb.protocol.transport.Transport.call`).
 
         Raises:
             LoggedOut: retcode 1100 (logged out on the phone), 1101/1102 (session over).
@@ -193,14 +213,13 @@ class WebClient(LoginClient):
         Example: ``if client.sync_check(reply.sync_check_key).needs_sync: reply = client.sync(key)``
         """
         creds = self._need(endpoint="synccheck")
-        params = list(bodies.synccheck_params(creds, sync_check_key).items())
+        params = list(synccheck_params(creds, sync_check_key).items())
         return self._call(
             "GET",
             "synccheck",
             text_parser(parse_synccheck),
             kind=CallKind.LONG_POLL,
             params=params,
-            while_waiting=while_waiting,
         )
 
     def sync(
@@ -208,14 +227,12 @@ class WebClient(LoginClient):
         sync_key: SyncKey,
         *,
         skip_bad_items: bool = False,
-        while_waiting: Callable[[], object] | None = None,
     ) -> SyncReply:
         """webwxsync with the newest key: new messages and contact changes. Retried when the network
         fails (a repeat with the same key re-delivers; dedupe messages by MsgId). When
         ``continue_flag`` ≠ 0, call again at once with ``reply.sync_key``. ``skip_bad_items``: an
         item that cannot be decoded is left out and listed in ``reply.skipped`` instead of failing
-        the whole reply (see :func:`~wxnb.protocol.replies.parse_sync`). ``while_waiting``: work to do
-        once the request is sent (see :meth:`~wxnb.protocol.transport.Transport.call`).
+        the whole reply (see :func:`~wxnb.protocol.json_replies.parse_sync`).
 
         Example: ``reply = client.sync(init.sync_key); key = reply.sync_key``
         """
@@ -224,11 +241,10 @@ class WebClient(LoginClient):
         reply: SyncReply = self._post(
             "webwxsync",
             lambda body: parse_sync(body, me, skip_bad_items=skip_bad_items),
-            bodies.sync_body(creds, sync_key),
+            sync_body(creds, sync_key),
             ("sid", creds.sid),
             ("skey", creds.skey),
             kind=CallKind.READ,
-            while_waiting=while_waiting,
         )
         # A new skey replaces the old one, unless a new login replaced the credentials meanwhile.
         if reply.skey and reply.skey != creds.skey and self._creds is creds:
@@ -239,7 +255,7 @@ class WebClient(LoginClient):
         """webwxsendmsg: send ``text`` (plain Unicode) to a contact or room. Never retried.
 
         ``client_msg_id``: record it before sending (default: a fresh one, see
-        :func:`~wxnb.protocol.ids.client_msg_id`); the echo through webwxsync carries the returned
+        :func:`~wxnb.protocol.login_client.client_msg_id`); the echo through webwxsync carries the returned
         ``msg_id``.
 
         Raises:
@@ -254,7 +270,7 @@ class WebClient(LoginClient):
         return self._post(
             "webwxsendmsg",
             parse_send,
-            bodies.send_text_body(creds, to_user, text, client_msg_id=cid),
+            send_text_body(creds, to_user, text, client_msg_id=cid),
             kind=CallKind.CHANGE,
             client_msg_id=cid,
         )
@@ -272,7 +288,7 @@ class WebClient(LoginClient):
         return self._post(
             "webwxrevokemsg",
             _parse_revoke,
-            bodies.revoke_body(creds, to_user, svr_msg_id, client_msg_id),
+            revoke_body(creds, to_user, svr_msg_id, client_msg_id),
             kind=CallKind.CHANGE,
         )
 
@@ -282,7 +298,7 @@ class WebClient(LoginClient):
         Example: ``client.set_remark("@friend", "Annie")``
         """
         creds = self._need(endpoint="webwxoplog")
-        self._oplog(creds, bodies.oplog_remark_body(creds, user_name, remark))
+        self._oplog(creds, oplog_remark_body(creds, user_name, remark))
 
     def set_pinned(self, user_name: str, pinned: bool, *, remark: str) -> None:
         """webwxoplog CmdId 3: pin or unpin a chat. Pass the contact's current ``remark``: the server
@@ -291,7 +307,7 @@ class WebClient(LoginClient):
         Example: ``client.set_pinned(c.user_name, True, remark=c.remark)``
         """
         creds = self._need(endpoint="webwxoplog")
-        self._oplog(creds, bodies.oplog_pin_body(creds, user_name, pinned, remark))
+        self._oplog(creds, oplog_pin_body(creds, user_name, pinned, remark))
 
     def _oplog(self, creds: Credentials, payload: dict[str, Any]) -> None:
         self._post(
@@ -304,7 +320,7 @@ class WebClient(LoginClient):
     def update_room(
         self,
         room: str,
-        op: bodies.RoomOp,
+        op: RoomOp,
         *,
         topic: str | None = None,
         members: Iterable[str] = (),
@@ -320,7 +336,7 @@ class WebClient(LoginClient):
         if op != "modtopic" and topic is not None:
             raise ValueError(f"topic is only for modtopic, not {op}")
         creds = self._need(endpoint="webwxupdatechatroom")
-        payload = bodies.update_room_body(creds, op, room, topic=topic or "", members=members)
+        payload = update_room_body(creds, op, room, topic=topic or "", members=members)
         return self._post(
             "webwxupdatechatroom",
             parse_update_room,
@@ -338,7 +354,7 @@ class WebClient(LoginClient):
         return self._post(
             "webwxcreatechatroom",
             parse_create_room,
-            bodies.create_room_body(creds, members, topic),
+            create_room_body(creds, members, topic),
             ("r", now_ms()),
             kind=CallKind.CHANGE,
         )
@@ -412,3 +428,217 @@ def _parse_revoke(body: bytes) -> RevokeReply:
     except SendFailed:
         wording = load_json(body, endpoint="webwxrevokemsg").get("SysWording", "")
         raise RevokeRefused(wording if isinstance(wording, str) else "") from None
+
+
+# ---- request bodies ------------------------------------------------------------------------------
+
+MAX_BATCH: Final = 50  # webwxbatchgetcontact takes at most 50 entries per request
+_MAX_TEXT: Final = 20_000  # characters; the web page refuses longer messages
+
+
+def outgoing_text(text: str) -> str:
+    """Text for ``Msg.Content``: plain Unicode with ``\\n`` line ends (no escaping, no emoji spans).
+
+    Raises:
+        ValueError: empty (or only white space), or longer than the web page allows.
+
+    Example:
+        >>> outgoing_text("Tom & Jerry\\r\\n😄")
+        'Tom & Jerry\\n😄'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"message text must be a str, not {type(text).__name__}")
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not normalised.strip():
+        raise ValueError("cannot send an empty message: pass some text")
+    if len(normalised) > _MAX_TEXT:
+        raise ValueError(
+            f"message is {len(normalised)} characters; split it into parts of {_MAX_TEXT} or fewer"
+        )
+    return normalised
+
+
+def mention(display_name: str) -> str:
+    """How the web page writes an @-mention inside a room message: ``@Name`` + U+2005.
+
+    Example:
+        >>> mention("Ann") + "hi"
+        '@Ann\\u2005hi'
+    """
+    return f"@{display_name}\u2005"
+
+
+def base_body(creds: Credentials) -> dict[str, Any]:
+    """``{"BaseRequest": ...}``: the whole body of webwxinit."""
+    return {"BaseRequest": creds.base_request()}
+
+
+def sync_body(creds: Credentials, sync_key: SyncKey) -> dict[str, Any]:
+    """webwxsync body: BaseRequest, the newest SyncKey, ``rr`` = ``~new Date``."""
+    return {"BaseRequest": creds.base_request(), "SyncKey": sync_key.to_json(), "rr": reversed_ms()}
+
+
+def synccheck_params(creds: Credentials, sync_check_key: SyncKey) -> dict[str, str]:
+    """synccheck query parameters (the HTTP library URL-encodes ``|`` in ``synckey`` as ``%7C``)."""
+    stamp = str(now_ms())
+    return {
+        "r": stamp,
+        "skey": creds.skey,
+        "sid": creds.sid,
+        "uin": str(creds.uin),
+        "deviceid": creds.device_id,
+        "synckey": sync_check_key.for_synccheck(),
+        "_": stamp,
+    }
+
+
+def send_text_body(creds: Credentials, to_user: str, text: str, *, client_msg_id: str = "") -> dict[str, Any]:
+    """webwxsendmsg body for a text message (Type 1). LocalID = ClientMsgId (17 digits)."""
+    msg_id = client_msg_id or new_client_msg_id()
+    return {
+        "BaseRequest": creds.base_request(),
+        "Msg": {
+            "Type": 1,
+            "Content": outgoing_text(text),
+            "FromUserName": creds.user_name,
+            "ToUserName": to_user,
+            "LocalID": msg_id,
+            "ClientMsgId": msg_id,
+        },
+        "Scene": 0,
+    }
+
+
+def send_media_body(
+    creds: Credentials,
+    to_user: str,
+    media_id: str,
+    *,
+    msg_type: Literal[3, 6, 43, 47] = 3,
+    file_name: str = "",
+    file_size: int = 0,
+    client_msg_id: str = "",
+) -> dict[str, Any]:
+    """Body for webwxsendmsgimg (3), webwxsendappmsg (6, a file), webwxsendvideomsg (43) and
+    webwxsendemoticon (47), after webwxuploadmedia gave ``media_id``.
+
+    For a file, Content is the ``<appmsg>`` XML the web page writes (``file_name``, ``file_size``).
+    """
+    msg_id = client_msg_id or new_client_msg_id()
+    msg: dict[str, Any] = {
+        "Type": msg_type,
+        "MediaId": media_id,
+        "Content": "",
+        "FromUserName": creds.user_name,
+        "ToUserName": to_user,
+        "LocalID": msg_id,
+        "ClientMsgId": msg_id,
+    }
+    if msg_type == 6:
+        name = _xml_escape(file_name)
+        ext = _xml_escape(file_name.rpartition(".")[2] if "." in file_name else "")
+        msg["Content"] = (
+            f"<appmsg appid='wxeb7ec651dd0aefa9' sdkver=''><title>{name}</title><des></des><action></action>"
+            f"<type>6</type><content></content><url></url><lowurl></lowurl><appattach>"
+            f"<totallen>{int(file_size)}</totallen><attachid>{_xml_escape(media_id)}</attachid>"
+            f"<fileext>{ext}</fileext></appattach><extinfo></extinfo></appmsg>"
+        )
+        del msg["MediaId"]
+    elif msg_type == 47:
+        msg["EmojiFlag"] = 2
+    return {"BaseRequest": creds.base_request(), "Msg": msg, "Scene": 0}
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&apos;")
+
+
+def status_notify_body(creds: Credentials, code: int, to_user: str = "") -> dict[str, Any]:
+    """webwxstatusnotify body. Code 3 (inited, sent after init: To = self), 1 (read: To = the chat)."""
+    return {
+        "BaseRequest": creds.base_request(),
+        "Code": code,
+        "FromUserName": creds.user_name,
+        "ToUserName": to_user or creds.user_name,
+        "ClientMsgId": now_ms(),
+    }
+
+
+def batch_contact_body(creds: Credentials, entries: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """webwxbatchgetcontact body: ``entries`` are ``(UserName, EncryChatRoomId or "")``, at most 50.
+
+    Raises:
+        ValueError: more than :data:`MAX_BATCH` entries (split them).
+    """
+    if len(entries) > MAX_BATCH:
+        raise ValueError(f"at most {MAX_BATCH} contacts per request, got {len(entries)}: split the list")
+    return {
+        "BaseRequest": creds.base_request(),
+        "Count": len(entries),
+        "List": [{"UserName": name, "EncryChatRoomId": room_id} for name, room_id in entries],
+    }
+
+
+def revoke_body(creds: Credentials, to_user: str, svr_msg_id: str, client_msg_id: str) -> dict[str, Any]:
+    """webwxrevokemsg body: the chat, the server's MsgID and our ClientMsgId of the message."""
+    return {
+        "BaseRequest": creds.base_request(),
+        "ClientMsgId": client_msg_id,
+        "SvrMsgId": svr_msg_id,
+        "ToUserName": to_user,
+    }
+
+
+def oplog_remark_body(creds: Credentials, user_name: str, remark: str) -> dict[str, Any]:
+    """webwxoplog body setting a remark (CmdId 2)."""
+    return {"BaseRequest": creds.base_request(), "UserName": user_name, "CmdId": 2, "RemarkName": remark}
+
+
+def oplog_pin_body(creds: Credentials, user_name: str, pinned: bool, remark: str) -> dict[str, Any]:
+    """webwxoplog body pinning/unpinning (CmdId 3). Pass the current ``remark``: leaving it out clears it."""
+    return {
+        "BaseRequest": creds.base_request(),
+        "UserName": user_name,
+        "CmdId": 3,
+        "OP": 1 if pinned else 0,
+        "RemarkName": remark,
+    }
+
+
+RoomOp = Literal["modtopic", "addmember", "delmember", "invitemember", "quitchatroom"]
+_MEMBER_FIELD: Final[dict[str, str]] = {
+    "addmember": "AddMemberList",
+    "delmember": "DelMemberList",
+    "invitemember": "InviteMemberList",
+}
+
+
+def update_room_body(
+    creds: Credentials, fun: RoomOp, room: str, *, topic: str = "", members: Iterable[str] = ()
+) -> dict[str, Any]:
+    """webwxupdatechatroom body (``?fun=<fun>``): NewTopic for modtopic, ``"u1,u2"`` member lists.
+
+    Use ``invitemember`` instead of ``addmember`` from InviteStartCount (40) members on.
+    """
+    body: dict[str, Any] = {"BaseRequest": creds.base_request(), "ChatRoomName": room}
+    if fun == "modtopic":
+        body["NewTopic"] = topic
+    elif fun in _MEMBER_FIELD:
+        names = list(members)
+        if not names:
+            raise ValueError(f"{fun} needs at least one member UserName")
+        body[_MEMBER_FIELD[fun]] = ",".join(names)
+    return body
+
+
+def create_room_body(creds: Credentials, members: Iterable[str], topic: str = "") -> dict[str, Any]:
+    """webwxcreatechatroom body: the members (besides oneself) and an optional topic."""
+    names = list(members)
+    if len(names) < 2:
+        raise ValueError("a new room needs at least two other members")
+    return {
+        "BaseRequest": creds.base_request(),
+        "MemberCount": len(names),
+        "MemberList": [{"UserName": name} for name in names],
+        "Topic": topic,
+    }

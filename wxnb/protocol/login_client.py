@@ -4,28 +4,133 @@ login endpoints (jslogin, the QR URL, the login poll, webwxnewloginpage, webwxpu
 
 Use :class:`~wxnb.protocol.client.WebClient`, which adds the session endpoints; this class is apart only
 to keep each module small.
+
+Desktop (UOS) login mode: what the WeChat desktop client for UOS sends that the web page does not.
+
+Many accounts are refused web login (Ret 1203) unless the login comes in desktop mode: ``?mod=desktop``
+in jslogin's ``redirect_uri``, and three headers on webwxnewloginpage (PROTOCOL.md §3). The client uses
+it by default (``WebClient(desktop=False)`` turns it off).
+
+Example:
+    >>> sorted(desktop_headers())
+    ['client-version', 'extspam', 'referer']
+    >>> desktop_headers()["client-version"]
+    '2.0.0'
+
+Stamps and ids: the small numbers a web client makes up (ClientMsgId/LocalID and the ``r``/``rr``/``_``
+stamps; the DeviceID is made with the credentials).
+
+Formed as the real web page forms them:
+
+- ClientMsgId = LocalID: the ms timestamp followed by 4 random digits, 17 digits in all
+  (``now + Math.random().toFixed(3).replace(".", "")``).
+- ``r`` on webwxinit and the login poll, and ``rr`` in the webwxsync body: ``~new Date``, the bitwise
+  NOT of the ms timestamp taken as a signed 32-bit integer (a negative number).
+- ``_`` and synccheck's ``r``: the ms timestamp.
+
+Example:
+    >>> client_msg_id(now=1_513_925_104_690, rng=random.Random(0))
+    '15139251046906311'
+    >>> reversed_ms(now=1_513_922_271_000)  # same as ~1513922271000 in JavaScript
+    -2093782809
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, Literal, Self, TypeVar
 from urllib.parse import quote, urlsplit
 
-import requests
-
 from wxnb.protocol.cancel import CancelToken
-from wxnb.protocol.codec import LoginPoll, parse_jslogin, parse_login_poll, parse_login_xml
-from wxnb.protocol.credentials import Credentials
-from wxnb.protocol.desktop import DESKTOP_CLIENT_VERSION, UOS_EXTSPAM, desktop_headers
+from wxnb.protocol.credentials import Credentials, Hosts, qr_text
 from wxnb.protocol.errors import NotLoggedIn
-from wxnb.protocol.hosts import Hosts, qr_text
-from wxnb.protocol.ids import now_ms, reversed_ms
-from wxnb.protocol.replies import encode_body, parse_push_login
-from wxnb.protocol.transport import CallKind, Expect, RetryPolicy, Timeouts, Transport, Verbatim, build_url
+from wxnb.protocol.json_replies import encode_body, parse_push_login
+from wxnb.protocol.text_replies import LoginPoll, parse_jslogin, parse_login_poll, parse_login_xml
+from wxnb.protocol.transport import (
+    MAX_REPLY_BYTES,
+    CallKind,
+    Expect,
+    RetryPolicy,
+    Timeouts,
+    Transport,
+    Verbatim,
+    build_url,
+)
 
-__all__ = ["APP_ID", "USER_AGENT", "LoginClient"]
+__all__ = [
+    "APP_ID",
+    "DESKTOP_CLIENT_VERSION",
+    "DESKTOP_REFERER",
+    "UOS_EXTSPAM",
+    "USER_AGENT",
+    "LoginClient",
+    "client_msg_id",
+    "desktop_headers",
+    "now_ms",
+    "reversed_ms",
+]
+
+# ---- stamps and ids ------------------------------------------------------------------------------
+
+_rng = random.Random()
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch: the ``_`` query parameter and synccheck's ``r``."""
+    return time.time_ns() // 1_000_000
+
+
+def client_msg_id(now: int | None = None, rng: random.Random | None = None) -> str:
+    """A 17-digit ClientMsgId/LocalID string: ms timestamp × 10⁴ + 4 random digits."""
+    ms = now_ms() if now is None else now
+    return str(ms * 10_000 + (rng or _rng).randrange(10_000))
+
+
+def reversed_ms(now: int | None = None) -> int:
+    """``~new Date`` in JavaScript: NOT of the ms timestamp as a signed 32-bit int (``r``, ``rr``)."""
+    ms = now_ms() if now is None else now
+    as_int32 = ((ms + 2**31) % 2**32) - 2**31
+    return ~as_int32
+
+
+# ---- -----------------------------------------------------------------------------------------------
+
+DESKTOP_CLIENT_VERSION: Final = "2.0.0"
+DESKTOP_REFERER: Final = "https://wx.qq.com/?&lang=zh_CN&target=t"
+#: The ``extspam`` header of desktop (UOS) mode: the opaque base64 blob the WeChat desktop client for
+#: UOS sends on webwxnewloginpage, as published by the UOS patch of itchat (itchat-uos 1.4.1,
+#: ``config.UOS_PATCH_EXTSPAM``). Its content is not understood outside Tencent; the server is only
+#: known to require that it is present. Override it with ``WebClient(extspam=...)``.
+UOS_EXTSPAM: Final = (
+    "Gp8ICJkIEpkICggwMDAwMDAwMRAGGoAI1GiJSIpeO1RZTq9QBKsRbPJdi84ropi16EYI10WB6g74sGmRwSNXjPQnYUKYotKkvLGp"
+    "shucCaeWZMOylnc6o2AgDX9grhQQx7fm2DJRTyuNhUlwmEoWhjoG3F0ySAWUsEbH3bJMsEBwoB//0qmFJob74ffdaslqL+IrSy7L"
+    "J76/G5TkvNC+J0VQkpH1u3iJJs0uUYyLDzdBIQ6Ogd8LDQ3VKnJLm4g/uDLe+G7zzzkOPzCjXL+70naaQ9medzqmh+/SmaQ6uFWL"
+    "DQLcRln++wBwoEibNpG4uOJvqXy+ql50DjlNchSuqLmeadFoo9/mDT0q3G7o/80P15ostktjb7h9bfNc+nZVSnUEJXbCjTeqS5U"
+    "Yuxn+HTS5nZsPVxJA2O5GdKCYK4x8lTTKShRstqPfbQpplfllx2fwXcSljuYi3YipPyS3GCAqf5A7aYYwJ7AvGqUiR2SsVQ9Nbp8"
+    "MGHET1GxhifC692APj6SJxZD3i1drSYZPMMsS9rKAJTGz2FEupohtpf2tgXm6c16nDk/cw+C7K7me5j5PLHv55DFCS84b06AytZP"
+    "dkFZLj7FHOkcFGJXitHkX5cgww7vuf6F3p0yM/W73SoXTx6GX4G6Hg2rYx3O/9VU2Uq8lvURB4qIbD9XQpzmyiFMaytMnqxcZJco"
+    "XCtfkTJ6pI7a92JpRUvdSitg967VUDUAQnCXCM/m0snRkR9LtoXAO1FUGpwlp1EfIdCZFPKNnXMeqev0j9W9ZrkEs9ZWcUEexSj5"
+    "z+dKYQBhIICviYUQHVqBTZSNy22PlUIeDeIs11j7q4t8rD8LPvzAKWVqXE+5lS1JPZkjg4y5hfX1Dod3t96clFfwsvDP6xBSe1NB"
+    "coKbkyGxYK0UvPGtKQEE0Se2zAymYDv41klYE9s+rxp8e94/H8XhrL9oGm8KWb2RmYnAE7ry9gd6e8ZuBRIsISlJAE/e8y8xFmP0"
+    "31S6Lnaet6YXPsFpuFsdQs535IjcFd75hh6DNMBYhSfjv456cvhsb99+fRw/KVZLC3yzNSCbLSyo9d9BI45Plma6V8akURQA/qsa"
+    "AzU0VyTIqZJkPDTzhuCl92vD2AD/QOhx6iwRSVPAxcRFZcWjgc2wCKh+uCYkTVbNQpB9B90YlNmI3fWTuUOUjwOzQRxJZj11Nsim"
+    "jOJ50qQwTTFj6qQvQ1a/I+MkTx5UO+yNHl718JWcR3AXGmv/aa9rD1eNP8ioTGlOZwPgmr2sor2iBpKTOrB83QgZXP+xRYkb4zVC"
+    "+LoAXEoIa1+zArywlgREer7DLePukkU6wHTkuSaF+ge5Of1bXuU4i938WJHj0t3D8uQxkJvoFi/EYN/7u2P1zGRLV4dHVUsZMGCC"
+    "tnO6BBigFMAA="
+)
+
+
+def desktop_headers(
+    client_version: str = DESKTOP_CLIENT_VERSION, extspam: str = UOS_EXTSPAM
+) -> dict[str, str]:
+    """The three headers of webwxnewloginpage in desktop mode."""
+    return {"client-version": client_version, "extspam": extspam, "referer": DESKTOP_REFERER}
+
+
+# ---- -----------------------------------------------------------------------------------------------
 
 T = TypeVar("T")
 
@@ -35,11 +140,11 @@ USER_AGENT: Final = (
     "Chrome/120.0.0.0 Safari/537.36"
 )
 _LOGIN_PAGE: Final = "https://wx.qq.com/cgi-bin/mmwebwx-bin/webwxnewloginpage"
-_JSON: Final = {"Content-Type": "application/json;charset=UTF-8"}
 
 
 class LoginClient:
-    """A client of the WeChat web protocol over one pooled ``requests.Session``.
+    """A client of the WeChat web protocol over pooled urllib3 connections (see
+    :class:`~wxnb.protocol.transport.Transport`).
 
     ``base_url``: where to log in: None for the real login host, or a simulator's origin
     (``"http://127.0.0.1:PORT"``). After login every request goes to the hosts the login redirect
@@ -48,6 +153,8 @@ class LoginClient:
     ``extspam`` and ``referer`` headers on webwxnewloginpage — which many accounts need (else Ret 1203).
     ``timeouts``/``retry``: see :class:`~wxnb.protocol.transport.Timeouts` and
     :class:`~wxnb.protocol.transport.RetryPolicy`. ``lang``: the ``lang`` parameter of requests.
+    ``max_reply_bytes``: the largest reply accepted, after decompression
+    (:data:`~wxnb.protocol.transport.MAX_REPLY_BYTES`).
 
     Safe to use from two threads at once (a long poll in one, sends in another). The repr shows no
     secret.
@@ -74,8 +181,8 @@ class LoginClient:
         retry: RetryPolicy | None = None,
         user_agent: str = USER_AGENT,
         lang: str = "zh_CN",
-        http: requests.Session | None = None,
         cancel: CancelToken | None = None,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         if base_url is not None or credentials is None:
             self._login_hosts = Hosts.for_base(base_url)
@@ -89,7 +196,7 @@ class LoginClient:
             timeouts=timeouts or Timeouts(),
             retry=retry or RetryPolicy(),
             headers={"User-Agent": user_agent, "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"},
-            http=http,
+            max_reply_bytes=max_reply_bytes,
         )
         # Cancels every request of this client: interrupt() (a session closing) uses it.
         self._cancel = cancel or CancelToken()
@@ -202,7 +309,6 @@ class LoginClient:
         form: Mapping[str, str] | None = None,
         client_msg_id: str = "",
         cancel: CancelToken | None = None,
-        while_waiting: Callable[[], object] | None = None,
     ) -> T:
         """One request: URL built here (pass_ticket verbatim), JSON ``payload`` encoded, the
         transport's retry policy for ``kind``, and ``parse`` for the reply. The client's own token
@@ -217,10 +323,9 @@ class LoginClient:
             expect=expect,
             body=body,
             form=form,
-            headers=_JSON if body is not None else headers,
+            headers=headers,
             client_msg_id=client_msg_id,
             cancel=(self._cancel,) if cancel is None else (self._cancel, cancel),
-            while_waiting=while_waiting,
         )
 
     def _post(
@@ -231,7 +336,6 @@ class LoginClient:
         *params: tuple[str, object],
         kind: CallKind,
         client_msg_id: str = "",
-        while_waiting: Callable[[], object] | None = None,
     ) -> T:
         """A JSON POST to the API host; ``lang`` and ``pass_ticket`` (verbatim) end the query."""
         creds = self._need(endpoint=endpoint)
@@ -244,7 +348,6 @@ class LoginClient:
             payload=payload,
             kind=kind,
             client_msg_id=client_msg_id,
-            while_waiting=while_waiting,
         )
 
     # ---- login ------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The one place that does HTTP: URL building, timeouts, the retry policy per kind of call, the mapping
-of failures to typed errors, and redacted DEBUG logging (logger ``wxnb.protocol``).
+"""The one place that does HTTP, on urllib3: connection pools per origin, proxies from the environment,
+TLS verification, the cookie jar, timeouts, the retry policy per kind of call, a cap on reply sizes, the
+mapping of failures to typed errors, and redacted DEBUG logging (logger ``wxnb.protocol``).
 
 :class:`~wxnb.protocol.client.WebClient` is built on it; nothing else should need it.
 
@@ -16,7 +17,13 @@ Kinds of call (:class:`CallKind`):
   unknown: :class:`~wxnb.protocol.errors.OutcomeUnknown` (naming the ClientMsgId of a send).
 
 A complete reply of the wrong kind (an HTML page, an empty body, an image instead of JSON, a redirect
-where none is expected) is a :class:`~wxnb.protocol.errors.ProtocolError` and is not retried.
+where none is expected, a body over :data:`MAX_REPLY_BYTES` once decompressed) is a
+:class:`~wxnb.protocol.errors.ProtocolError` and is not retried.
+
+Proxies: ``HTTPS_PROXY``/``HTTP_PROXY``/``ALL_PROXY`` and ``NO_PROXY`` (read as requests reads them,
+:func:`requests.utils.get_environ_proxies`) are looked up once per origin, at its first request, and
+apply to every request to it, long polls included. An ``http://`` proxy forwards plain HTTP requests
+and tunnels HTTPS ones with ``CONNECT``.
 
 Example:
     >>> build_url("http://127.0.0.1:9/x", [("skey", "@crypt_1"), ("pass_ticket", Verbatim("a%2Fb"))])
@@ -28,35 +35,49 @@ Example:
 from __future__ import annotations
 
 import enum
+import functools
+import http.cookiejar
 import logging
+import os
 import random
 import re
+import threading
 import time
+import urllib.request
+import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, NamedTuple, TypeVar
-from urllib.parse import quote, urlsplit
+from typing import Final, Literal, NamedTuple, TypeVar
+from urllib.parse import quote, unquote, urlencode, urljoin
 
-import requests
-import urllib3.exceptions
-from requests.adapters import HTTPAdapter
-from requests.cookies import MockRequest, MockResponse, create_cookie
-from requests.utils import select_proxy
+import certifi
+import urllib3
+from requests.cookies import create_cookie
+from requests.utils import get_environ_proxies, select_proxy
+from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    NewConnectionError,
+    ProxyError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.response import BaseHTTPResponse
+from urllib3.util import parse_url
 
 from wxnb.protocol.cancel import (
+    CancellableHTTPConnectionPool,
+    CancellableHTTPSConnectionPool,
     CancelToken,
     Interrupted,
-    attach_current,
-    check_after_connect,
-    install,
     scope,
     wait_any,
 )
 from wxnb.protocol.errors import OutcomeUnknown, ProtocolError, TransportError, redact
-from wxnb.protocol.keepalive import KeepAlivePool, WireError, WireReply
-from wxnb.protocol.prepare import Preparer
 
 __all__ = [
+    "MAX_REPLY_BYTES",
     "CallKind",
     "Expect",
     "RetryPolicy",
@@ -73,6 +94,16 @@ logger = logging.getLogger("wxnb.protocol")
 
 T = TypeVar("T")
 Expect = Literal["text", "xml", "image", "any"]
+
+#: The largest reply body accepted, counted after decompression (a 10,000-contact list is ~10 MB): a
+#: hostile gzip body cannot make the client hold more than this. Over it: ProtocolError.
+MAX_REPLY_BYTES: Final = 64 << 20
+_PIECE: Final = 256 << 10  # bytes read at a time from a reply of unknown length
+_MAX_REDIRECTS: Final = 5
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+# Our own policy (CallKind) decides what is repeated: urllib3 must not repeat a POST that changes state,
+# nor follow redirects (a redirect's Set-Cookie must reach the jar). Built once: urlopen takes it as is.
+_NO_RETRIES: Final = urllib3.Retry(total=False, redirect=False)
 
 
 class CallKind(enum.Enum):
@@ -133,12 +164,16 @@ def build_url(base: str, params: Sequence[tuple[str, object]] = ()) -> str:
         return base
     parts = []
     for name, value in params:
-        if isinstance(value, Verbatim):
-            text = quote(value.text, safe="%/+=-_.~")
-        else:
-            text = quote(str(value), safe="")
+        text = _quoted(value.text, "%/+=-_.~") if isinstance(value, Verbatim) else _quoted(str(value), "")
         parts.append(f"{name}={text}")
     return base + ("&" if "?" in base else "?") + "&".join(parts)
+
+
+@functools.lru_cache(maxsize=256)
+def _quoted(text: str, safe: str) -> str:
+    """:func:`urllib.parse.quote`, remembered: skey, sid and pass_ticket recur on every call (quoting
+    is a Python loop over the bytes)."""
+    return quote(text, safe=safe)
 
 
 _DEVICE_RE: Final = re.compile(r"(?i)(?<![A-Za-z0-9_])(deviceid)=[^&;\s]*")
@@ -196,29 +231,58 @@ _NOT_TEXT_TYPES: Final = ("image/", "audio/", "video/")
 
 
 class _Reply(NamedTuple):
-    """What the checks after a request look at, from either path (keep-alive pool or requests)."""
+    """What the checks after a request look at."""
 
     status: int
     reason: str
     content_type: str  # lower case, without parameters
     content: bytes
+    location: str | None  # where a redirect points
 
 
-def _media_type(value: str) -> str:
-    return value.split(";")[0].strip().lower()
+class _Route(NamedTuple):
+    """How requests to one origin go: the pool, and whether the request line carries the whole URL
+    (a plain HTTP request through a forwarding proxy, with that proxy's credentials if any)."""
+
+    pool: HTTPConnectionPool
+    absolute: bool
+    proxy_headers: Mapping[str, str]
+
+
+class _CookieReply:
+    """The part of a reply :meth:`http.cookiejar.CookieJar.extract_cookies` reads: its headers."""
+
+    __slots__ = ("_headers",)
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self._headers = headers
+
+    def info(self) -> _CookieReply:
+        return self
+
+    def get_all(self, name: str, default: list[str] | None = None) -> list[str] | None:
+        values: list[str] = self._headers.getlist(name)  # type: ignore[attr-defined]
+        return values or default
 
 
 class Transport:
-    """HTTP with the retry policy and error mapping of the web protocol.
+    """HTTP with the retry policy and error mapping of the web protocol, on urllib3.
 
-    Requests go through :class:`~wxnb.protocol.keepalive.KeepAlivePool` when they can (JSON bodies
-    and GETs without redirects, no proxy, no client certificate: every call of a session but the
-    login's redirects), else through a pooled ``requests.Session`` (``http``), whose cookie jar both
-    paths share. A session passed in as ``http`` is used for everything (it may carry adapters, auth
-    or hooks the keep-alive pool knows nothing of).
+    One connection pool per origin (or per proxy), made on the origin's first request with its proxy
+    decided then; one cookie jar (:class:`http.cookiejar.CookieJar`) that every reply's Set-Cookie
+    lands in and every request's Cookie header comes from. ``headers`` go on every request.
+    ``ca_certs``: the CA bundle to verify HTTPS servers with (default: ``REQUESTS_CA_BUNDLE`` or
+    ``CURL_CA_BUNDLE`` if set, else certifi's: the bundle requests would use).
+    ``max_reply_bytes``: see :data:`MAX_REPLY_BYTES`.
 
     Thread-safe enough for one long poll and other requests at the same time (each request takes
     its own pooled connection; the cookie jar locks itself).
+
+    Example:
+        >>> transport = Transport(timeouts=Timeouts(), retry=RetryPolicy(), headers={"User-Agent": "x"})
+        >>> transport.cookies()
+        {}
+        >>> transport.close()
     """
 
     def __init__(
@@ -227,52 +291,68 @@ class Transport:
         timeouts: Timeouts,
         retry: RetryPolicy,
         headers: Mapping[str, str],
-        http: requests.Session | None = None,
         pool_size: int = 8,
+        ca_certs: str | None = None,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ) -> None:
         self.timeouts = timeouts
         self.retry = retry
-        # Our own session is prepared for by the Preparer (same requests, a fraction of the CPU); a
-        # session passed in may carry anything (auth, hooks, adapters): it gets requests' own path.
-        self._preparer = Preparer(http if http is not None else requests.Session())
-        self._lean = http is None
-        self.http = self._preparer.http
-        self.http.headers.update(headers)
-        # Our own retry policy only: urllib3 must not repeat a POST that changes state.
-        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-        install(adapter)  # requests can be cancelled from another thread (CancelToken)
-        self.http.mount("http://", adapter)
-        self.http.mount("https://", adapter)
-        self._wire = (
-            KeepAlivePool(max_idle=pool_size, on_connection=attach_current, on_connected=check_after_connect)
-            if self._lean
-            else None
-        )
+        self.max_reply_bytes = max_reply_bytes
+        self._pool_size = pool_size
+        # As requests picks its bundle: REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE (a file or a directory, e.g.
+        # a company's TLS-inspecting proxy's CA), else certifi's. Read once, here.
+        bundle = ca_certs or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        directory = bool(bundle) and os.path.isdir(str(bundle))
+        self._ca_certs = None if directory else (bundle or certifi.where())
+        self._ca_cert_dir = bundle if directory else None
+        # Built once: every request copies one of these (we decode gzip/deflate ourselves, capped).
+        self._headers = {"Accept-Encoding": "gzip, deflate", **headers}
+        self._json_headers = {**self._headers, "Content-Type": "application/json;charset=UTF-8"}
+        self._timeout = {
+            kind: urllib3.Timeout(
+                connect=timeouts.connect,
+                read=timeouts.long_poll if kind is CallKind.LONG_POLL else timeouts.read,
+            )
+            for kind in CallKind
+        }
+        self._jar = http.cookiejar.CookieJar()
+        # The Cookie header per URL path, until the jar changes (every change goes through this class)
+        # or its first cookie expires: computing it runs the stdlib cookie policy over every cookie.
+        self._cookie_headers: dict[str, tuple[str | None, float]] = {}
+        self._jar_generation = 0
+        self._routes: dict[str, _Route] = {}
+        self._lock = threading.Lock()
         self._rng = random.Random()
         #: Told ``(endpoint, what failed)`` before each retry (the session counts them on its status).
         self.on_retry: Callable[[str, str], None] | None = None
 
     def close(self) -> None:
-        if self._wire is not None:
-            self._wire.close()
-        self.http.close()
+        """Close every pooled connection (a later request opens new ones)."""
+        with self._lock:
+            routes, self._routes = list(self._routes.values()), {}
+        for route in routes:
+            route.pool.close()
 
     # ---- cookies ----------------------------------------------------------------------------------
 
     def cookies(self) -> dict[str, str]:
         """The session cookies as ``name → value`` (the newest wins if a name is set for two domains)."""
-        return {c.name: c.value for c in self.http.cookies if c.value is not None}
+        return {c.name: c.value for c in self._jar if c.value is not None}
 
     def set_cookies(self, cookies: Mapping[str, str], domain: str) -> None:
         """Put saved cookies back into the jar, scoped to ``domain`` (a host, or ``.example.com``)."""
         for name, value in cookies.items():
-            cookie = create_cookie(name, value, domain=domain, path="/")  # type: ignore[no-untyped-call]
-            self.http.cookies.set_cookie(cookie)
-        self._preparer.cookies_changed()
+            self._jar.set_cookie(create_cookie(name, value, domain=domain, path="/"))  # type: ignore[no-untyped-call]
+        self._jar_changed()
 
     def clear_cookies(self) -> None:
-        self.http.cookies.clear()
-        self._preparer.cookies_changed()
+        self._jar.clear()
+        self._jar_changed()
+
+    def _jar_changed(self) -> None:
+        with self._lock:
+            self._jar_generation += 1
+            self._cookie_headers = {}
 
     # ---- requests ---------------------------------------------------------------------------------
 
@@ -291,38 +371,37 @@ class Transport:
         follow_redirects: bool = False,
         client_msg_id: str = "",
         cancel: Sequence[CancelToken] = (),
-        while_waiting: Callable[[], object] | None = None,
     ) -> T:
         """Send a request, retrying as ``kind`` allows, check the reply is of the ``expect`` kind, and
-        return ``parse(body)``. ``parse`` raises the typed errors of a bad reply. Any of the ``cancel``
-        tokens stops the request at once, in flight or between retries (:class:`Interrupted`).
-
-        ``while_waiting`` is called in each try once the request is sent and before its reply is read
-        (on the keep-alive path; on the others, before sending): work to do while the server answers.
-        It may be called more than once (make it idempotent), or not at all if no try got that far;
-        what it raises propagates.
+        return ``parse(body)``. ``body`` is sent as JSON, ``form`` as a urlencoded form. ``parse``
+        raises the typed errors of a bad reply. Any of the ``cancel`` tokens stops the request at
+        once, in flight or between retries (:class:`Interrupted`).
 
         Raises:
             TransportError: the network failed (READ/LONG_POLL: after the bounded retries).
             OutcomeUnknown: a CHANGE request failed after it may have reached the server, or its
                 reply could not be read.
-            ProtocolError: a complete reply of the wrong kind or shape.
+            ProtocolError: a complete reply of the wrong kind or shape, or too large.
             WxError: whatever ``parse`` raises for a non-zero Ret.
             Interrupted: a ``cancel`` token was cancelled.
         """
         changes = kind is CallKind.CHANGE
         attempts = 1 if changes else self.retry.attempts
-        read_timeout = self.timeouts.long_poll if kind is CallKind.LONG_POLL else self.timeouts.read
-        timeout = (self.timeouts.connect, read_timeout)
+        if form is not None:
+            body = urlencode(form).encode()
+            request_headers = {**self._headers, "Content-Type": "application/x-www-form-urlencoded"}
+        else:
+            request_headers = self._json_headers if body is not None else self._headers
+        if headers:
+            request_headers = {**request_headers, **headers}
         for attempt in range(1, attempts + 1):
             if any(token.cancelled for token in cancel):
                 raise Interrupted(endpoint=endpoint)
             try:
                 with scope(cancel):
                     content = self._once(
-                        method, url, endpoint, expect, body, form, headers, timeout, follow_redirects,
-                        attempt, while_waiting,
-                    )  # fmt: skip
+                        method, url, endpoint, expect, body, request_headers, kind, follow_redirects, attempt
+                    )
                 return parse(content)
             except _Failure as failure:
                 if any(token.cancelled for token in cancel):
@@ -367,18 +446,23 @@ class Transport:
         endpoint: str,
         expect: Expect,
         body: bytes | None,
-        form: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
-        timeout: tuple[float, float],
+        headers: Mapping[str, str],
+        kind: CallKind,
         follow_redirects: bool,
         attempt: int,
-        while_waiting: Callable[[], object] | None,
     ) -> bytes:
         """One try: the reply body, or _Failure (worth repeating), or a typed error (not worth it)."""
         started = time.perf_counter()
         try:
-            # The whole body is read here: a body cut short raises now.
-            reply = self._send(method, url, body, form, headers, timeout, follow_redirects, while_waiting)
+            reply = self._exchange(method, url, body, headers, kind, endpoint)
+            for _ in range(_MAX_REDIRECTS if follow_redirects else 0):
+                location = reply.location
+                if reply.status not in _REDIRECTS or not location:
+                    break
+                url = urljoin(url, location)
+                if reply.status == 303 or (reply.status in (301, 302) and method == "POST"):
+                    method, body = "GET", None
+                reply = self._exchange(method, url, body, headers, kind, endpoint)
         except _Failure as failure:
             if logger.isEnabledFor(logging.DEBUG):  # redacting the URL costs more than the log call
                 logger.debug(
@@ -396,146 +480,219 @@ class Transport:
             )  # fmt: skip
         if status in _TRANSIENT_STATUS:
             raise _Failure(f"HTTP {status} {reply.reason or ''}".strip(), sent=True, status=status)
+        if follow_redirects and status in _REDIRECTS:
+            raise ProtocolError(f"more than {_MAX_REDIRECTS} redirects", None, endpoint=endpoint)
         _check_reply(reply, endpoint, expect)
         return reply.content
 
-    def _send(
+    def _exchange(
         self,
         method: str,
         url: str,
         body: bytes | None,
-        form: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
-        timeout: tuple[float, float],
-        follow_redirects: bool,
-        while_waiting: Callable[[], object] | None = None,
+        headers: Mapping[str, str],
+        kind: CallKind,
+        endpoint: str,
     ) -> _Reply:
-        """One request and its whole reply, or _Failure: through the keep-alive pool when it can (see
-        the class docstring), prepared by the :class:`Preparer`; else through ``Session.request``
-        (forms, redirects, a session passed in) or ``Session.send`` (a proxy, a client certificate)."""
-        prepared = None
-        if self._lean and form is None and not follow_redirects:
-            prepared = self._preparer.prepare(method, url, body, headers)
-        wire = self._wire is not None and prepared is not None and _wire_ok(*prepared)
-        if while_waiting is not None and not wire:
-            while_waiting()  # requests does not let us in between sending and reading
+        """One request and its whole reply (cookies stored), or _Failure / ProtocolError (too large)."""
+        origin, target = _split(url)
+        route = self._routes.get(origin) or self._route(origin)
+        cookie = self._cookie_header(url)
+        if cookie or route.proxy_headers:
+            headers = {**headers, **route.proxy_headers}
+            if cookie:
+                headers["Cookie"] = cookie
         try:
-            if prepared is None:
-                try:
-                    response = self.http.request(
-                        method,
-                        url,
-                        data=body if body is not None else form,
-                        headers=dict(headers) if headers else None,
-                        timeout=timeout,
-                        allow_redirects=follow_redirects,
-                    )
-                    return _reply_of(response, response.content)
-                finally:
-                    self._preparer.cookies_changed()  # its replies (and redirects) may have set cookies
-            prep, settings = prepared
-            if wire:
-                return self._send_wire(prep, settings.get("verify", True), timeout, while_waiting)
-            settings = {**settings, "stream": True}  # the body is read below, in one piece
-            response = self.http.send(prep, timeout=timeout, allow_redirects=False, **settings)
-            if "Set-Cookie" in response.headers:  # Session.send stored them in the jar
-                self._preparer.cookies_changed()
-            return _reply_of(response, _read_body(response))
-        except requests.RequestException as exc:
-            raise _failure_of(exc, timeout) from None
-
-    def _send_wire(
-        self,
-        prep: requests.PreparedRequest,
-        verify: bool | str,
-        timeout: tuple[float, float],
-        while_waiting: Callable[[], object] | None,
-    ) -> _Reply:
-        assert self._wire is not None and prep.method is not None
-        body = prep.body if isinstance(prep.body, bytes) else None
-        try:
-            reply: WireReply = self._wire.request(
-                prep.method,
-                str(prep.url),
-                prep.headers.items(),
-                body,
-                timeout=timeout,
-                verify=verify,
-                after_send=while_waiting,
+            response = route.pool.urlopen(
+                method,
+                url if route.absolute else target,
+                body=body,
+                headers=headers,
+                retries=_NO_RETRIES,
+                redirect=False,
+                assert_same_host=False,
+                timeout=self._timeout[kind],
+                preload_content=False,
+                decode_content=False,  # decoded here, with the size cap
+                release_conn=False,
             )
-        except WireError as exc:
-            raise _Failure(exc.what, sent=exc.sent) from None
-        if reply.set_cookies:  # into the jar, as requests stores them (http.cookiejar's rules)
-            self.http.cookies.extract_cookies(MockResponse(reply), MockRequest(prep))  # type: ignore[arg-type]
-            self._preparer.cookies_changed()
+        except HTTPError as exc:
+            raise _failure_of(exc, self.timeouts, kind, reading=False) from None
+        try:
+            content = self._read(response, endpoint)
+        except HTTPError as exc:
+            response.close()
+            raise _failure_of(exc, self.timeouts, kind, reading=True) from None
+        except BaseException:
+            response.close()  # the rest of the body is not read: the connection cannot be reused
+            raise
+        finally:
+            response.release_conn()
+        reply_headers = response.headers
+        if "set-cookie" in reply_headers:
+            self._jar.extract_cookies(_CookieReply(reply_headers), urllib.request.Request(url))  # type: ignore[arg-type]
+            self._jar_changed()
         return _Reply(
-            reply.status, reply.reason, _media_type(reply.headers.get("content-type", "")), reply.content
+            response.status,
+            response.reason or "",
+            _media_type(reply_headers.get("content-type", "")),
+            content,
+            reply_headers.get("location"),
         )
 
+    def _cookie_header(self, url: str) -> str | None:
+        """The Cookie header the jar gives for ``url`` (its own rules: domain, path, expiry, secure)."""
+        key = url.partition("?")[0]
+        now = time.time()
+        known = self._cookie_headers.get(key)
+        if known is not None and now < known[1]:
+            return known[0]
+        generation = self._jar_generation
+        self._jar.clear_expired_cookies()  # else the soonest expiry below would stay in the past
+        probe = urllib.request.Request(url)
+        self._jar.add_cookie_header(probe)
+        header = probe.get_header("Cookie")
+        expires = min((c.expires for c in self._jar if c.expires is not None), default=None)
+        with self._lock:
+            if generation == self._jar_generation:  # not computed while the jar changed
+                self._cookie_headers[key] = (header, float("inf") if expires is None else expires)
+        return header
 
-def _wire_ok(prep: requests.PreparedRequest, settings: Mapping[str, Any]) -> bool:
-    """The keep-alive pool can send it: no client certificate, no proxy for its URL."""
-    return not settings.get("cert") and not select_proxy(str(prep.url), settings.get("proxies") or {})
+    def _route(self, origin: str) -> _Route:
+        """The pool for ``origin`` (``scheme://host:port``), made at its first request; the proxy the
+        environment names for it, if any, is decided here, once."""
+        with self._lock:
+            route = self._routes.get(origin)
+            if route is not None:
+                return route
+            parsed = parse_url(origin)
+            scheme, host = parsed.scheme or "http", parsed.host or ""
+            port = parsed.port or (443 if scheme == "https" else 80)
+            proxy = select_proxy(origin + "/", get_environ_proxies(origin + "/"))
+            if not proxy:
+                route = _Route(self._pool(scheme, host, port), False, {})
+            else:
+                via = parse_url(proxy if "://" in proxy else "http://" + proxy)
+                if via.scheme != "http" or not via.host:
+                    raise TransportError(
+                        f"the proxy {redact_url(proxy)!r} is not an http:// proxy",
+                        hint="Set HTTPS_PROXY/HTTP_PROXY to an http://host:port proxy or NO_PROXY",
+                    )
+                auth = urllib3.make_headers(proxy_basic_auth=unquote(via.auth)) if via.auth else {}
+                if scheme == "https":  # a CONNECT tunnel through the proxy, TLS with the origin
+                    tunnel = (host, port, auth)
+                    route = _Route(self._pool("https", via.host, via.port or 80, tunnel), False, {})
+                else:  # the proxy forwards the request: the request line carries the whole URL
+                    route = _Route(self._pool("http", via.host, via.port or 80), True, auth)
+                logger.debug("requests to %s go through the proxy %s", origin, redact_url(via.url))
+            self._routes[origin] = route
+            return route
+
+    def _pool(
+        self, scheme: str, host: str, port: int, tunnel: tuple[str, int, Mapping[str, str]] | None = None
+    ) -> HTTPConnectionPool:
+        if scheme == "https":
+            return CancellableHTTPSConnectionPool(
+                host, port, maxsize=self._pool_size, block=False, cert_reqs="CERT_REQUIRED",
+                ca_certs=self._ca_certs, ca_cert_dir=self._ca_cert_dir, tunnel=tunnel,
+            )  # fmt: skip
+        return CancellableHTTPConnectionPool(host, port, maxsize=self._pool_size, block=False)
+
+    def _read(self, response: BaseHTTPResponse, endpoint: str) -> bytes:
+        """The whole body, decompressed, refused over ``max_reply_bytes`` (counted as it is read)."""
+        limit = self.max_reply_bytes
+        length = response.length_remaining
+        if length is not None and length > limit:
+            raise _too_large(limit, endpoint)
+        if length is not None:
+            raw = response.read()
+        else:  # chunked, or until the connection closes: in pieces, counted
+            pieces: list[bytes] = []
+            size = 0
+            while piece := response.read(_PIECE):
+                size += len(piece)
+                if size > limit:
+                    raise _too_large(limit, endpoint)
+                pieces.append(piece)
+            raw = b"".join(pieces)
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if not encoding or encoding == "identity":
+            return raw
+        return _decompress(raw, encoding, limit, endpoint)
 
 
-def _reply_of(response: requests.Response, content: bytes) -> _Reply:
-    return _Reply(
-        response.status_code,
-        response.reason or "",
-        _media_type(response.headers.get("Content-Type", "")),
-        content,
-    )
+def _split(url: str) -> tuple[str, str]:
+    """``(scheme://host:port, /path?query)`` of an absolute URL, without a full parse (hot path)."""
+    start = url.find("//") + 2
+    end = url.find("/", start)
+    if end < 0:
+        query = url.find("?", start)
+        return (url, "/") if query < 0 else (url[:query], "/" + url[query:])
+    return url[:end], url[end:]
 
 
-def _read_body(response: requests.Response) -> bytes:
-    """The whole body of a streamed response in one read, with the errors ``response.content`` raises.
+def _too_large(limit: int, endpoint: str) -> ProtocolError:
+    return ProtocolError(f"a reply larger than {limit:,} bytes (refused)", None, endpoint=endpoint)
 
-    ``response.content`` reads in 10 KB pieces through a generator: for a 400 KB sync reply that was
-    ~0.5 ms of CPU. One read releases the connection to the pool all the same once it has everything.
-    """
-    consumed: object = response._content  # False until read (requests reads a redirect's body itself)
-    if isinstance(consumed, bytes):
-        return consumed
-    raw = response.raw
-    try:
-        content = raw.read(decode_content=True) or b""
-    except urllib3.exceptions.ProtocolError as exc:
-        raise requests.exceptions.ChunkedEncodingError(exc) from exc
-    except urllib3.exceptions.DecodeError as exc:
-        raise requests.exceptions.ContentDecodingError(exc) from exc
-    except urllib3.exceptions.ReadTimeoutError as exc:
-        raise requests.exceptions.ConnectionError(exc) from exc
-    except urllib3.exceptions.SSLError as exc:
-        raise requests.exceptions.SSLError(exc) from exc
-    response._content = content  # as response.content would have kept it
-    return bytes(content)
+
+def _decompress(raw: bytes, encoding: str, limit: int, endpoint: str) -> bytes:
+    """gzip or deflate (zlib-wrapped or raw, as servers send both), never more than ``limit`` bytes out."""
+    if encoding in ("gzip", "x-gzip"):
+        wbits: tuple[int, ...] = (16 + zlib.MAX_WBITS,)
+    elif encoding == "deflate":
+        wbits = (zlib.MAX_WBITS, -zlib.MAX_WBITS)
+    else:
+        raise ProtocolError(
+            f"a reply in an encoding this client does not read ({encoding})", None, endpoint=endpoint
+        )
+    for bits in wbits:
+        inflater = zlib.decompressobj(bits)
+        try:
+            content = inflater.decompress(raw, limit + 1)
+        except zlib.error:
+            continue
+        if len(content) > limit:
+            raise _too_large(limit, endpoint)
+        if inflater.eof:
+            return content
+    raise _Failure(f"the reply could not be decoded ({encoding})", sent=True)
+
+
+def _media_type(value: str) -> str:
+    return value.split(";")[0].strip().lower()
 
 
 def _path_and_query(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    return _split(url)[1]
 
 
-def _failure_of(exc: requests.RequestException, timeout: tuple[float, float]) -> _Failure:
-    """Describe a requests exception in our words (its own text quotes the URL, secrets and all)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return _Failure(f"could not connect within {timeout[0]:g} s", sent=False)
-    if isinstance(exc, requests.ReadTimeout):
-        return _Failure(f"no reply within {timeout[1]:g} s", sent=True)
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
-        return _Failure("the connection closed before the whole reply arrived", sent=True)
-    if isinstance(exc, requests.ConnectionError):
+def _failure_of(exc: HTTPError, timeouts: Timeouts, kind: CallKind, *, reading: bool) -> _Failure:
+    """Describe a urllib3 exception in our words (its own text quotes the URL, secrets and all)."""
+    read_timeout = timeouts.long_poll if kind is CallKind.LONG_POLL else timeouts.read
+    if isinstance(exc, ProxyError):
+        return _Failure(f"could not go through the proxy ({_describe(_root_cause(exc))})", sent=False)
+    if isinstance(exc, NewConnectionError):  # before ConnectTimeoutError: it is a subclass
+        return _Failure(f"could not connect ({_describe(_root_cause(exc))})", sent=False)
+    if isinstance(exc, ConnectTimeoutError):
+        return _Failure(f"could not connect within {timeouts.connect:g} s", sent=False)
+    if isinstance(exc, ReadTimeoutError):
+        return _Failure(f"no reply within {read_timeout:g} s", sent=True)
+    if isinstance(exc, SSLError):
         reason = _root_cause(exc)
-        if isinstance(reason, urllib3.exceptions.NewConnectionError):
-            return _Failure(f"could not connect ({_describe(reason)})", sent=False)
-        if isinstance(reason, ConnectionResetError):
-            return _Failure("the connection was reset", sent=True)
-        return _Failure(f"the connection failed ({_describe(reason)})", sent=True)
-    return _Failure(f"the request failed ({type(exc).__name__})", sent=True)
+        verify = getattr(reason, "verify_message", None)
+        if verify and not reading:
+            return _Failure(f"the server's certificate is not trusted ({verify})", sent=False)
+        return _Failure(f"the connection failed (TLS: {_describe(reason)})", sent=reading)
+    if reading:
+        return _Failure("the connection closed before the whole reply arrived", sent=True)
+    reason = _root_cause(exc)
+    if isinstance(reason, ConnectionResetError):
+        return _Failure("the connection was reset", sent=True)
+    return _Failure(f"the connection failed ({_describe(reason)})", sent=True)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
-    """The innermost reason of a requests/urllib3 exception chain."""
+    """The innermost reason of a urllib3 exception chain."""
     seen: set[int] = set()
     current: BaseException = exc
     while id(current) not in seen:

@@ -14,7 +14,7 @@ The file is ``<data_dir>/<account>/quarantine.jsonl`` (one JSON object per line,
 :attr:`Session.quarantine` shows it as a DataFrame.
 
 Example:
-    >>> from wxnb.protocol.replies import SkippedItem
+    >>> from wxnb.protocol import SkippedItem
     >>> q = Quarantine(None)
     >>> q.add([SkippedItem("AddMsgList", 3, "MsgId is missing", '{"Content":"hi"}')])
     1

@@ -248,9 +248,9 @@ class SyncWorker:
         while not self._stop.is_set():
             started = time.perf_counter()
             try:
-                reply = self.client.sync(self.sync_key, skip_bad_items=True, while_waiting=self._publish)
+                reply = self.client.sync(self.sync_key, skip_bad_items=True)
             finally:
-                self._publish()  # if the transport could not do it while waiting (it failed, or requests)
+                self._publish()  # the batch before, now that this call has returned
             if (
                 reply.messages
                 or reply.modified_contacts
@@ -262,7 +262,7 @@ class SyncWorker:
             if not reply.continue_flag:
                 publish()  # the round's last batch: at once (live messages are not held back)
                 break
-            self._unpublished = publish  # done while the next webwxsync is on its way
+            self._unpublished = publish  # published when the next webwxsync returns
         return idle
 
     # -- one batch ---------------------------------------------------------------------------------

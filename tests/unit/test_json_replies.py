@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit import protocol_samples as s
 from wxnb.protocol.errors import LoggedOut, ProtocolError, RateLimited, SendFailed, ServerError
-from wxnb.protocol.replies import (
+from wxnb.protocol.json_replies import (
     check_base_response,
     encode_body,
     load_json,

@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit import protocol_samples as s
 from wxnb.protocol.errors import ProtocolError
-from wxnb.protocol.replies import parse_sync
+from wxnb.protocol.json_replies import parse_sync
 
 
 def _body(messages: list[Any], mods: list[Any] | None = None, **extra: Any) -> bytes:

@@ -1,4 +1,30 @@
-"""AddMsgList items → :class:`~wxnb.protocol.records.Message` (PROTOCOL.md §5). The hot path of sync.
+"""The items of JSON replies → records: contacts, room members and messages, and the field readers
+they share.
+
+Contacts and members (PROTOCOL.md §4, §6) → :class:`Contact` / :class:`Member`.
+
+Names (NickName, RemarkName, DisplayName, Signature, Province, City) are decoded from the wire text
+rule to clean Unicode. ``HeadImgUrl`` loses its ``skey`` parameter: records carry no secret, and the
+client adds the current skey when it fetches the image.
+
+Example:
+    >>> c = decode_contact({"UserName": "@@ab", "NickName": "Tea &amp; cake", "MemberList": [
+    ...     {"UserName": "@1", "NickName": "Ann", "DisplayName": "A"}],
+    ...     "HeadImgUrl": "/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@ab&skey=@crypt_1"})
+    >>> c.kind, c.nickname, c.members[0].display_name, c.head_img_url
+    ('room', 'Tea & cake', 'A', '/cgi-bin/mmwebwx-bin/webwxgetheadimg?seq=0&username=@@ab')
+
+Field readers: the type checks every decoder shares.
+
+They raise TypeError for a value of the wrong type; the reply parsers turn that (with KeyError and
+friends) into one ProtocolError naming the offending part of the reply.
+
+Example:
+    >>> as_int(3), as_int("42"), wire_text("a &amp; b<br/>c")
+    (3, 42, 'a & b\\nc')
+
+Messages: AddMsgList items → :class:`~wxnb.protocol.records.Message` (PROTOCOL.md §5), the hot path
+of sync.
 
 Who wrote what, in which chat, given the logged-in user's UserName ``me``:
 
@@ -29,11 +55,122 @@ from operator import itemgetter
 from typing import Any, Final
 
 from wxnb.protocol.errors import ProtocolError
-from wxnb.protocol.fields import SHAPE_ERRORS, as_int, as_str, wire_text
-from wxnb.protocol.records import Message, category_of, message_from_values
+from wxnb.protocol.records import Contact, Member, Message, category_of, contact_kind, message_from_values
 from wxnb.protocol.wiretext import decode_text, unescape_entities
 
-__all__ = ["decode_message", "decode_messages", "split_group_prefix"]
+__all__ = [
+    "SHAPE_ERRORS",
+    "as_int",
+    "as_str",
+    "decode_contact",
+    "decode_member",
+    "decode_message",
+    "decode_messages",
+    "split_group_prefix",
+    "strip_skey",
+    "wire_text",
+]
+
+# What a wrongly shaped reply makes a decoder raise; caught once at each parser's edge.
+SHAPE_ERRORS: Final = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError)
+
+
+def as_int(value: Any) -> int:
+    """Ints pass; digit strings (some servers quote numbers) are converted; anything else: TypeError."""
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isascii() and value.lstrip("-").isdigit() and len(value) <= 20:
+        return int(value)
+    raise TypeError(f"expected a number, got {type(value).__name__}")
+
+
+def as_str(value: Any) -> str:
+    """Strings pass; anything else: TypeError."""
+    if type(value) is str:
+        return value
+    raise TypeError(f"expected a string, got {type(value).__name__}")
+
+
+def wire_text(wire: str) -> str:
+    """Wire text → clean Unicode (:func:`~wxnb.protocol.wiretext.decode_text`), skipping plain text fast."""
+    if "<" in wire or "&" in wire:
+        return decode_text(wire)
+    return wire
+
+
+# ---- -----------------------------------------------------------------------------------------------
+
+_SKEY_PARAM_RE: Final = re.compile(r"[?&]skey=[^&#]*")
+
+
+def strip_skey(url: str) -> str:
+    """Remove the ``skey`` query parameter from a media path (keeping the others).
+
+    Example:
+        >>> strip_skey("/x?skey=@crypt_1&seq=2"), strip_skey("/x?seq=2&skey=@crypt_1")
+        ('/x?seq=2', '/x?seq=2')
+    """
+    if "skey=" not in url:
+        return url
+    stripped = _SKEY_PARAM_RE.sub("", url)
+    if "?" not in stripped and "&" in stripped:
+        stripped = stripped.replace("&", "?", 1)
+    return stripped
+
+
+def decode_member(d: Mapping[str, Any]) -> Member:
+    """A room member entry (webwxbatchgetcontact MemberList). Raises TypeError/KeyError on a bad shape."""
+    get = d.get
+    return Member(
+        as_str(d["UserName"]),
+        wire_text(as_str(get("NickName", ""))),
+        wire_text(as_str(get("DisplayName", ""))),
+        as_int(get("Uin", 0)),
+        as_int(get("AttrStatus", 0)),
+        as_str(get("KeyWord", "")),
+        as_int(get("MemberStatus", 0)),
+    )
+
+
+def decode_contact(d: Mapping[str, Any]) -> Contact:
+    """A contact object (webwxinit/webwxgetcontact/webwxbatchgetcontact/ModContactList).
+
+    Raises TypeError/KeyError on a bad shape (the reply parsers turn those into ProtocolError).
+    """
+    get = d.get
+    user_name = as_str(d["UserName"])
+    verify_flag = as_int(get("VerifyFlag", 0))
+    contact_flag = as_int(get("ContactFlag", 0))
+    members = get("MemberList") or ()
+    if not isinstance(members, list | tuple):
+        raise TypeError("MemberList must be a list")
+    return Contact(
+        user_name,
+        wire_text(as_str(get("NickName", ""))),
+        wire_text(as_str(get("RemarkName", ""))),
+        contact_kind(user_name, verify_flag, contact_flag),
+        as_int(get("Uin", 0)),
+        as_str(get("Alias", "")),
+        as_int(get("Sex", 0)),
+        wire_text(as_str(get("Province", ""))),
+        wire_text(as_str(get("City", ""))),
+        wire_text(as_str(get("Signature", ""))),
+        contact_flag,
+        verify_flag,
+        as_int(get("StarFriend", 0)),
+        as_int(get("AttrStatus", 0)),
+        as_str(get("KeyWord", "")),
+        strip_skey(as_str(get("HeadImgUrl", ""))),
+        as_int(get("MemberCount", 0)),
+        tuple(decode_member(m) for m in members),
+        as_int(get("OwnerUin", 0)),
+        as_int(get("IsOwner", 0)),
+        as_str(get("EncryChatRoomId", "")),
+        wire_text(as_str(get("DisplayName", ""))),
+    )
+
+
+# ---- messages ------------------------------------------------------------------------------------
 
 _PREFIX_SEP: Final = ":<br/>"
 _PREFIX_MAX: Final = 130  # "@" + up to 128 hex digits

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.unit import protocol_samples as s
-from wxnb.protocol.codec import (
+from wxnb.protocol.errors import LoggedOut, LoginBlocked, ProtocolError, ServerError
+from wxnb.protocol.text_replies import (
     parse_js_assignments,
     parse_jslogin,
     parse_login_poll,
     parse_login_xml,
     parse_synccheck,
 )
-from wxnb.protocol.errors import LoggedOut, LoginBlocked, ProtocolError, ServerError
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """The public face: lazy ``import wxnb``, ``wxnb.demo()``, the ``wxnb demo`` command, ``login()``.
 
-The widget's wiring is tested in ``test_notebook.py``.
+The widget's wiring is tested in ``test_login_view.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import requests
 
 import wxnb
 from tests.session.conftest import new_qr, wait_until
-from wxnb.session.notebook import in_notebook
+from wxnb.notebook import NotebookSession, in_notebook
 from wxnb.sim.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,8 +76,9 @@ def test_login_with_the_widget_returns_at_once_and_new_code_restarts_the_qr(
     ensure_bundle()
     session = wxnb.login(sim.base_url, data_dir=tmp_path, resume=False, show="widget")
     try:
-        assert session.status.state == "logging_in" and session._view is not None
-        widget = session._view.widget
+        assert session.status.state == "logging_in" and isinstance(session, NotebookSession)
+        assert session._view is not None
+        widget = session.widget
         first = new_qr(sim, set())
         wait_until(lambda: widget.phase == "waiting", what="the QR on the widget")
         for callback in widget._new_code_callbacks:  # what a click on "New code" runs

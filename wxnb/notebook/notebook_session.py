@@ -90,8 +90,7 @@ class NotebookSession(Session):
         self._avatar = ""  # the account's head image as a data URL, once fetched for a view
         self._avatar_lock = threading.Lock()
         self._avatar_fetched = False
-        # Subscribed first, so that a resumed login's first status line already has the picture.
-        self.on("status", self._fetch_avatar)
+        self._avatar_watched = False  # _fetch_avatar subscribed (with the first view)
 
     # -- the widget (main thread) ------------------------------------------------------------------
 
@@ -177,6 +176,9 @@ class NotebookSession(Session):
             self.on("contacts", view.on_contacts),
         ]
         view.on_status(self.status)  # a status that changed before the subscription is not lost
+        if not self._avatar_watched:  # after the view's own: the status line is drawn first
+            self._avatar_watched = True
+            self.on("status", self._fetch_avatar)
         return view
 
     # -- the account's picture (the session's thread) ----------------------------------------------

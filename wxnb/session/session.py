@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, Self
 
 import pandas as pd
 
@@ -159,7 +159,7 @@ class Session:
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
-    def start(self) -> Session:
+    def start(self) -> Self:
         """Start the session's thread (login, then sync); returns at once. See :meth:`wait_ready`."""
         with self._lock:
             if self._thread is not None:
@@ -189,7 +189,7 @@ class Session:
             self._thread.start()
         return self
 
-    def wait_ready(self, timeout: float | None = None) -> Session:
+    def wait_ready(self, timeout: float | None = None) -> Self:
         """Block until logged in and syncing; returns the session.
 
         An interactive login (the widget's) that failed or ran out of QR codes waits for "New code"
@@ -280,7 +280,7 @@ class Session:
         """
         self._owned.append(resource)
 
-    def __enter__(self) -> Session:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

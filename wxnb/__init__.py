@@ -27,9 +27,10 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from wxnb.entry import demo, login
     from wxnb.errors import Error
     from wxnb.protocol.errors import WxError
-    from wxnb.session import Session, SessionStatus, SyncOptions, demo, login
+    from wxnb.session import Session, SessionStatus, SyncOptions
     from wxnb.store import open_archive
 
 _LAZY = {
@@ -37,8 +38,8 @@ _LAZY = {
     "Session": "wxnb.session",
     "SessionStatus": "wxnb.session",
     "SyncOptions": "wxnb.session",
-    "demo": "wxnb.session",
-    "login": "wxnb.session",
+    "demo": "wxnb.entry",
+    "login": "wxnb.entry",
     "open_archive": "wxnb.store",
     "WxError": "wxnb.protocol.errors",
 }

@@ -154,12 +154,14 @@ def _run_sim(args: argparse.Namespace) -> int:
 def _run_demo(args: argparse.Namespace) -> int:
     import time
 
-    from wxnb.session import demo
+    from wxnb.entry import demo
 
     stop = threading.Event()
     _on_signals(lambda: stop.set())
     print(f"wxnb demo: a simulated WeChat ({args.scenario} world), logging in...", flush=True)
-    session = demo(args.scenario, traffic=0.0, seed=args.seed, data_dir=args.data_dir, show="terminal")
+    session = demo(
+        args.scenario, traffic=args.traffic, seed=args.seed, data_dir=args.data_dir, show="terminal"
+    )
     with session:
 
         def show(message: Any) -> None:
@@ -170,9 +172,6 @@ def _run_demo(args: argparse.Namespace) -> int:
             print(f"  {chat or message.chat[:14]} · {sender or message.sender[:14]}: {text}", flush=True)
 
         session.on("message", show)
-        sim = session._owned[0] if session._owned else None
-        if sim is not None and args.traffic > 0:
-            sim.run_traffic(args.traffic)
         print(f"Logged in as {session.status.nickname}; live messages follow. Ctrl-C to stop.", flush=True)
         started = time.monotonic()
         next_status = started + args.status_every

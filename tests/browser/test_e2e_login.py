@@ -56,8 +56,7 @@ CELLS = [
     # 1: what a person writes (the README's first line, pointed at the simulator).
     "session = wxnb.login(SIM, data_dir=DATA, resume=False)",
     # 2: kernel-side timestamps for the latency breakdown.
-    "_phases = []\n"
-    "session._view.widget.observe(lambda c: _phases.append((c['new'], time.time())), names='phase')",
+    "_phases = []\nsession.widget.observe(lambda c: _phases.append((c['new'], time.time())), names='phase')",
     # 3: the session as the last expression shows its status widget again.
     "session",
     # 4: the kernel's view of the login, for the breakdown.

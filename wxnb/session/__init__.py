@@ -1,15 +1,16 @@
 """One logged-in account: the login flow, the sync thread, live tables, actions, status and events.
 
-- :func:`login` / :func:`demo`: a :class:`Session`, shown as a widget in a notebook or as text in a
-  terminal (:mod:`wxnb.session.entry`).
 - :class:`Session`: tables (``messages``, ``contacts``, ``friends``, ``rooms``, ``mps``, ``members``),
   ``send``/``mark_read``/``revoke``/``logout``, ``status``, ``on(...)``, ``wait_for``, ``close``.
 - :mod:`~wxnb.session.login`: the login state machine; :mod:`~wxnb.session.sync`: the sync worker.
+
+The session imports no widget, ipywidgets or IPython: views (the notebook's widgets, a terminal's
+text) subscribe to its events. ``wxnb.login()`` and ``wxnb.demo()`` (:mod:`wxnb.entry`) choose one;
+the notebook glue is :mod:`wxnb.notebook`.
 """
 
 from __future__ import annotations
 
-from wxnb.session.entry import demo, login
 from wxnb.session.errors import (
     AmbiguousRecipient,
     Candidate,
@@ -43,6 +44,4 @@ __all__ = [
     "SessionStatus",
     "SyncFailed",
     "SyncOptions",
-    "demo",
-    "login",
 ]

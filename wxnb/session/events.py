@@ -1,7 +1,8 @@
-"""Event callbacks: ``session.on("message" | "contacts" | "status", callback) -> unsubscribe``.
+"""Event callbacks: ``session.on("message" | "contacts" | "status" | "login", callback) -> unsubscribe``.
 
 A callback runs in the thread that produced the event: the sync thread for received messages, contact
-changes and status changes; the caller's thread for one's own sends (:meth:`Session.send`). It should
+changes and status changes; the session thread for login steps; the caller's thread for one's own
+sends (:meth:`Session.send`). It should
 be quick (hand work to another thread if it is not). A callback that raises is logged with its
 traceback and counted on the status (``callback_errors``); it never stops the sync thread, and the
 other callbacks still run.
@@ -30,7 +31,7 @@ __all__ = ["EVENT_KINDS", "ContactsChange", "EventHub", "EventKind"]
 
 logger = logging.getLogger("wxnb.session")
 
-EventKind = Literal["message", "contacts", "status"]
+EventKind = Literal["message", "contacts", "status", "login"]
 EVENT_KINDS: Final[tuple[EventKind, ...]] = get_args(EventKind)
 
 
@@ -62,7 +63,8 @@ class EventHub:
         """Call ``callback(payload)`` for every event of ``kind``; returns a function that unsubscribes.
 
         Payloads: "message" → :class:`~wxnb.protocol.records.Message` (one call per new message),
-        "contacts" → :class:`ContactsChange`, "status" → :class:`~wxnb.session.status.SessionStatus`.
+        "contacts" → :class:`ContactsChange`, "status" → :class:`~wxnb.session.status.SessionStatus`,
+        "login" → :class:`~wxnb.session.login.LoginEvent`.
 
         Raises:
             ValueError: an unknown kind. TypeError: ``callback`` is not callable.

@@ -15,7 +15,6 @@ Example (the simulator stands in for WeChat; its phone confirms the login by its
 
 from __future__ import annotations
 
-import base64
 import logging
 import queue
 import threading
@@ -25,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol, Self
 
 import pandas as pd
 
@@ -57,9 +56,6 @@ from wxnb.session.status import SessionStatus, StatusBoard
 from wxnb.session.sync import SyncOptions, SyncWorker
 from wxnb.store import SendRecord, Store, StoreError, Tables, account_key
 
-if TYPE_CHECKING:
-    from wxnb.session.notebook import NotebookLoginView
-
 __all__ = ["Session"]
 
 logger = logging.getLogger("wxnb.session")
@@ -77,6 +73,12 @@ def _empty_tables() -> Tables:
     if _EMPTY_TABLES is None:
         _EMPTY_TABLES = Tables()
     return _EMPTY_TABLES
+
+
+class SupportsClose(Protocol):
+    """Anything with a ``close()`` method (see :meth:`Session.close_with`)."""
+
+    def close(self) -> object: ...
 
 
 class _Done:
@@ -132,9 +134,10 @@ class Session:
         self._login_listeners: list[Callable[[LoginEvent], None]] = []
         if on_login_event is not None:
             self._login_listeners.append(on_login_event)
-        self._view: NotebookLoginView | None = None
-        self._view_lock = threading.RLock()  # login events vs. attaching a view (replay, then live)
-        self._view_detach: list[Callable[[], None]] = []
+        # Login steps as dispatched, and the lock that makes on("login", replay=True) exact: a
+        # subscriber gets the steps so far, then the live ones, none missed and none twice.
+        self._login_seen: list[LoginEvent] = []
+        self._login_lock = threading.RLock()
         self._lock = threading.Lock()
         self._client: WebClient | None = None
         self._flow: LoginFlow | None = None
@@ -152,11 +155,11 @@ class Session:
         self._waiters: list[queue.SimpleQueue[list[Message] | _Done]] = []
         self._me: Contact | None = None
         self._account: str | None = None
-        self._owned: list[Any] = []  # closed with the session (demo's simulator)
+        self._owned: list[SupportsClose] = []  # closed with the session (see close_with)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
-    def start(self) -> Session:
+    def start(self) -> Self:
         """Start the session's thread (login, then sync); returns at once. See :meth:`wait_ready`."""
         with self._lock:
             if self._thread is not None:
@@ -186,7 +189,7 @@ class Session:
             self._thread.start()
         return self
 
-    def wait_ready(self, timeout: float | None = None) -> Session:
+    def wait_ready(self, timeout: float | None = None) -> Self:
         """Block until logged in and syncing; returns the session.
 
         An interactive login (the widget's) that failed or ran out of QR codes waits for "New code"
@@ -268,7 +271,16 @@ class Session:
             except Exception:
                 logger.exception("closing %r failed", owned)
 
-    def __enter__(self) -> Session:
+    def close_with(self, resource: SupportsClose) -> None:
+        """Close ``resource`` (anything with ``close()``) when this session closes, after the session's
+        own connections and archive; resources added later close first. A failing ``close()`` is
+        logged, and the others still close. This is how :func:`wxnb.demo` stops its simulator.
+
+        Example: ``session.close_with(simulator)``
+        """
+        self._owned.append(resource)
+
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -303,13 +315,6 @@ class Session:
 
     def _fail(self, exc: BaseException) -> None:
         self._failure = exc
-        view = self._view
-        if view is not None and not self._ready.is_set():
-            message = exc.message if isinstance(exc, WxError) else f"{type(exc).__name__}: {exc}"
-            try:
-                view.on_ended_before_ready(message)
-            except Exception:
-                logger.exception("the login widget could not show the failure")
         self._board.set_state("failed", last_error=f"{type(exc).__name__}: {exc}")
 
     def _setup(self, result: LoginResult) -> SyncWorker:
@@ -363,22 +368,7 @@ class Session:
             state="online", nickname=me.nickname, account=account, quarantined=len(self._quarantine)
         )
         self._hub.emit("contacts", ContactsChange(tuple(contacts)))
-        self._fetch_own_avatar(client, me)
         return worker
-
-    def _fetch_own_avatar(self, client: WebClient, me: Contact) -> None:
-        """A resumed or pushed login has no scanned avatar: fetch the account's head image for the
-        status line (only when a view shows it; one request, and a failure only costs the picture)."""
-        view = self._view
-        if view is None or not view.needs_avatar or not me.head_img_url:
-            return
-        from wxnb.widgets.errors import WidgetError
-
-        try:
-            picture = client.get_head_image(me.head_img_url)
-            view.set_avatar("data:image/jpeg;base64," + base64.b64encode(picture).decode("ascii"))
-        except (WxError, ValueError, WidgetError) as exc:
-            logger.info("no avatar for the status line: %s", exc)
 
     @staticmethod
     def _load_contacts(
@@ -442,23 +432,44 @@ class Session:
 
     # -- events and waiting ------------------------------------------------------------------------
 
-    def on(self, kind: EventKind, callback: Callable[[Any], object]) -> Callable[[], None]:
+    def on(
+        self, kind: EventKind, callback: Callable[[Any], object], *, replay: bool = False
+    ) -> Callable[[], None]:
         """Call ``callback`` on every event of ``kind``; returns a function that unsubscribes.
 
         - ``"message"``: each new message, as a :class:`~wxnb.protocol.records.Message` (received, or
           sent with :meth:`send`), once it is in the archive and in :attr:`messages`;
         - ``"contacts"``: a :class:`~wxnb.session.events.ContactsChange` (changed and removed contacts);
-        - ``"status"``: the new :class:`~wxnb.session.status.SessionStatus` on every change.
+        - ``"status"``: the new :class:`~wxnb.session.status.SessionStatus` on every change;
+        - ``"login"``: each step of the login, as a :class:`~wxnb.session.login.LoginEvent` (the QR
+          code to show, scanned, ready, failed...). With ``replay=True`` the callback first gets every
+          step so far, in the caller's thread, then the live ones: none missed, none twice. This is
+          how a view attached at any time draws the login (``replay`` is for "login" only).
 
-        Callbacks run in the sync thread (in the caller's thread for one's own sends): keep them short.
-        One that raises is logged and counted (``status.callback_errors``); it never stops the sync.
+        Callbacks run in the thread that produced the event (the session thread; the caller's thread
+        for one's own sends): keep them short. One that raises is logged and counted
+        (``status.callback_errors``); it never stops the login or the sync.
 
         Example:
             >>> session = Session()
             >>> unsubscribe = session.on("message", lambda m: print(m.sender, m.text))
             >>> unsubscribe()
+            >>> steps = []
+            >>> unsubscribe = session.on("login", lambda e: steps.append(e.phase), replay=True)
         """
-        return self._hub.on(kind, callback)
+        if not replay:
+            return self._hub.on(kind, callback)
+        if kind != "login":
+            raise ValueError(f"replay=True is for 'login' events only, not {kind!r}: read session.status")
+        with self._login_lock:  # no step is dispatched between the replay and the subscription
+            unsubscribe = self._hub.on(kind, callback)  # checks the callback first
+            for event in self._login_seen:
+                try:
+                    callback(event)
+                except Exception as exc:
+                    logger.exception("a 'login' callback (%r) raised on a replayed step", callback)
+                    self._callback_failed(kind, exc)
+        return unsubscribe
 
     def wait_for(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
         """Wait for a new message (arriving after this call) that ``predicate`` accepts; return it.
@@ -537,39 +548,22 @@ class Session:
         self._hub.emit("status", status)
 
     def _login_event(self, event: LoginEvent) -> None:
-        with self._view_lock:  # a view being attached replays the steps so far first
-            view = self._view
-            listeners: list[Callable[[LoginEvent], None]] = [view.on_login_event] if view else []
-            for listener in listeners + self._login_listeners:
+        with self._login_lock:  # one step at a time, so that a replaying subscriber misses none
+            self._login_seen.append(event)
+            for listener in self._login_listeners:
                 try:
                     listener(event)
-                except Exception:  # a broken view or listener must not break the login, nor the others
+                except Exception:  # a broken listener must not break the login, nor the others
                     logger.exception("a login event listener raised")
+            self._hub.emit("login", event)
         with self._progress:
             self._progress.notify_all()
-
-    def _attach_view(self, view: NotebookLoginView) -> None:
-        """Draw this session on ``view`` from now on: its login steps (those so far replayed first),
-        its status and contact changes (through the session's events), and its "New code" button."""
-        with self._view_lock:
-            for event in self.login_events:
-                view.on_login_event(event)
-            self._view = view
-            old, self._view_detach = self._view_detach, []
-        for detach in old:  # a view whose widget was closed: it hears nothing more
-            detach()
-        self._view_detach = [
-            view.widget.on_new_code(self.request_new_code),
-            self._hub.on("status", view.on_status),
-            self._hub.on("contacts", view.on_contacts),
-        ]
-        view.on_status(self._board.snapshot())
 
     def _http_retry(self, endpoint: str, what: str) -> None:
         self._board.record_retry(f"{endpoint}: {what}", reconnecting=False)
 
     def request_new_code(self) -> None:
-        """Ask the login for a new QR code now (what the widget's "New code" button does).
+        """Ask the login for a new QR code now (what the login widget's "New code" button does).
 
         While a code is being fetched, more requests fold into it; a login parked after a failure
         starts over. Once logged in, or after the session ended, it does nothing.
@@ -589,6 +583,16 @@ class Session:
         Example: ``session.status.state``, ``session.status.reconnects``, ``print(session.status)``
         """
         return self._board.snapshot()
+
+    @property
+    def failure(self) -> BaseException | None:
+        """The error that stopped the session's thread: a failed login's typed error (LoginBlocked,
+        TransportError, ...) or whatever ended the sync; None while it runs and after a clean close
+        or logout. ``status.last_error`` has it as text.
+
+        Example: ``if session.status.state == "failed": print(session.failure)``
+        """
+        return self._failure
 
     @property
     def login_events(self) -> tuple[LoginEvent, ...]:
@@ -685,9 +689,29 @@ class Session:
         _, chat_name, sender_name = store.resolve(message)
         return chat_name, sender_name
 
-    def _counts(self) -> tuple[int, int]:
-        """(contacts that are not rooms, rooms), as the tables count them (the status line's counts)."""
+    def contact_counts(self) -> tuple[int, int]:
+        """(contacts that are not rooms, rooms), as :attr:`contacts` would count them, without building
+        a DataFrame: cheap enough for a status line redrawn on every change. (0, 0) before login.
+
+        Example: ``friends_and_others, rooms = session.contact_counts()``
+        """
         return self._tables().contact_counts()
+
+    def head_image(self) -> bytes:
+        """The logged-in account's own head image (JPEG bytes), fetched from the server: one request.
+
+        Example: ``Path("me.jpg").write_bytes(session.head_image())``
+
+        Raises:
+            NotReady: before login. ValueError: the account has no head image.
+            WxError: the request failed (TransportError, ...), as for any request.
+        """
+        me, client = self._me, self._client
+        if me is None or client is None or not self._ready.is_set():
+            raise NotReady("the login has not finished: session.wait_ready()")
+        if not me.head_img_url:
+            raise ValueError("the server gave no head image for this account")
+        return client.get_head_image(me.head_img_url)
 
     # -- actions -----------------------------------------------------------------------------------
 
@@ -837,45 +861,3 @@ class Session:
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(repr(self))
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """In a notebook, ``session`` at the end of a cell shows the login/status widget again (the
-        same live widget as the login's, or a new one for a session shown as text); the bundle's
-        text/plain is the readable repr. Outside a notebook: None (IPython prints the repr)."""
-        from wxnb.session.notebook import in_notebook
-
-        if not in_notebook():
-            return None
-        view = self._view
-        if view is None or view.widget.comm is None:  # never shown, or its widget was closed
-            if threading.current_thread() is not threading.main_thread():
-                return None  # widgets are made on the main thread only: text it is
-            view = self._make_view()
-            if view is None:
-                return None
-        shown = view.widget._repr_mimebundle_(**kwargs)
-        if shown is None:
-            return None
-        data, metadata = shown
-        return {**data, "text/plain": repr(self)}, metadata
-
-    def _make_view(self) -> NotebookLoginView | None:
-        from wxnb.session.notebook import NotebookLoginView
-        from wxnb.widgets.errors import FrontendBundleMissing
-
-        try:
-            from wxnb.widgets import LoginWidget
-
-            widget = LoginWidget()
-        except FrontendBundleMissing as exc:
-            logger.warning("showing the session as text: %s", exc)
-            return None
-        view = NotebookLoginView(
-            widget,
-            self._counts,
-            status=lambda: self.status,
-            desktop=self.desktop,
-            retry=self.interactive,
-        )
-        self._attach_view(view)
-        return view

@@ -1,56 +1,46 @@
-"""The login in a notebook: the login steps and the session's status, drawn by a ``LoginWidget``.
+"""The login in a notebook: a session's login steps and status, drawn by a ``LoginWidget``.
+
+:class:`NotebookLoginView` turns the session's events into the widget's ``show_*`` calls; the table of
+what each step draws is in docs/frontend.md. :class:`~wxnb.notebook.NotebookSession` makes one for
+its ``.widget`` and subscribes it through the session's public events.
 
 Threads (DESIGN: widgets are created and displayed on the main thread only):
 
-- the kernel's main thread creates and displays the widget (:func:`show_login_widget`, and
-  ``Session._repr_mimebundle_`` when ``session`` ends a cell); the widget's "New code" button calls
-  back there, and the session only signals its login thread from it;
-- the session's thread calls :meth:`NotebookLoginView.on_login_event` (every login step) and, through
-  the session's ``"status"`` and ``"contacts"`` events, :meth:`NotebookLoginView.on_status` and
-  :meth:`NotebookLoginView.on_contacts`. These only call the widget's thread-safe ``show_*`` methods,
-  which coalesce bursts to at most 10 updates a second and apply each inside ``hold_sync()``.
-  Nothing here calls ``display()`` or writes to an output from a thread.
+- the kernel's main thread makes the widget and the view, and replays the login steps so far to it
+  (``session.on("login", ..., replay=True)``); the widget's "New code" button calls back there, and
+  the session only signals its login thread from it;
+- the session's thread calls :meth:`NotebookLoginView.on_login_event` (every live login step),
+  :meth:`NotebookLoginView.on_status` and :meth:`NotebookLoginView.on_contacts`. These only call the
+  widget's thread-safe ``show_*`` methods, which coalesce bursts to at most 10 updates a second and
+  apply each inside ``hold_sync()``. Nothing here calls ``display()`` or writes to an output.
 
 What reaches the front end: the QR (it encodes only the login uuid), the avatar of the account that
 scanned (or its head image after a resumed login), words, and counts. Never a credential.
 
-Example (what ``wxnb.login()`` does in a notebook)::
+Example (what ``NotebookSession.widget`` does)::
 
-    widget = show_login_widget()                     # main thread
-    session._attach_view(NotebookLoginView(widget, session._counts, status=lambda: session.status))
-    session.start()
+    view = NotebookLoginView(LoginWidget(), session.contact_counts, status=lambda: session.status)
+    session.on("login", view.on_login_event, replay=True)
+    session.on("status", view.on_status)
+    session.on("contacts", view.on_contacts)
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import sys
 import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from wxnb.errors import Error
-from wxnb.protocol import LoginExpired
-from wxnb.session.events import ContactsChange
-from wxnb.session.login import LoginEvent
-from wxnb.session.status import SessionStatus
+from wxnb.protocol import LoginExpired, WxError
+from wxnb.session import ContactsChange, LoginEvent, SessionStatus
 from wxnb.widgets.errors import WidgetClosed
 
 if TYPE_CHECKING:
     from wxnb.widgets.login import LoginWidget, StatusState
 
-__all__ = [
-    "ENDED_HINT",
-    "NEW_CODE_HINT",
-    "NotMainThread",
-    "NotebookLoginView",
-    "in_notebook",
-    "show_login_widget",
-]
-
-logger = logging.getLogger("wxnb.session")
+__all__ = ["DESKTOP_HINT", "ENDED_HINT", "NEW_CODE_HINT", "NotebookLoginView"]
 
 #: The hint of a failure the login recovers from: the button starts it over.
 NEW_CODE_HINT: Final = "Click New code to try again."
@@ -61,44 +51,6 @@ DESKTOP_HINT: Final = (
     "This account may not use web login. Log in again in desktop mode, wxnb.login(desktop=True) "
     "(the default), which presents wxnb as the WeChat desktop client."
 )
-
-
-class NotMainThread(Error, RuntimeError):
-    """A widget was to be created or displayed outside the kernel's main thread."""
-
-
-def in_notebook() -> bool:
-    """True inside a Jupyter kernel (an IPython shell with a kernel), False in a terminal or script.
-
-    IPython is looked up only if something imported it already: plain scripts never import it.
-    """
-    ipython = sys.modules.get("IPython")
-    if ipython is None:
-        return False
-    shell = ipython.get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
-def show_login_widget() -> LoginWidget:
-    """Create the login widget and display it in the current cell's output.
-
-    Raises:
-        NotMainThread: called from another thread than the main one (a display from a thread lands
-            in whichever cell runs at that moment, or nowhere). Call ``wxnb.login()`` in the cell
-            itself, or pass ``show="none"`` and display ``session`` later.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        raise NotMainThread(
-            "the login widget can only be shown from the notebook's main thread: call wxnb.login() in "
-            "the cell itself, or pass show='none' in a thread and put `session` at the end of a cell later"
-        )
-    from IPython.display import display
-
-    from wxnb.widgets import LoginWidget
-
-    widget = LoginWidget()
-    display(widget)  # type: ignore[no-untyped-call]
-    return widget
 
 
 def _sentence(text: str) -> str:
@@ -119,7 +71,8 @@ class NotebookLoginView:
     in desktop mode (the advice for a refused account depends on it). ``retry``: whether the login
     waits for "New code" after a failure (an interactive session) or ends. ``status()`` gives the
     session's current status: status events from two threads can arrive out of order, so each draw
-    reads the latest instead of trusting the event it came with.
+    reads the latest instead of trusting the event it came with. ``failure()`` gives the error that
+    stopped the session, shown when it stops before the login is done.
 
     Thread-safe: the session's thread and the main thread may call it at the same time.
     """
@@ -130,6 +83,7 @@ class NotebookLoginView:
         counts: Callable[[], tuple[int, int]],
         *,
         status: Callable[[], SessionStatus] | None = None,
+        failure: Callable[[], BaseException | None] | None = None,
         desktop: bool = True,
         retry: bool = True,
         counts_every: float = 1.0,
@@ -141,6 +95,7 @@ class NotebookLoginView:
         self._retry = retry
         self._problem = ""  # the last failure shown, as a sentence
         self._current_status = status
+        self._failure = failure
         self._lock = threading.Lock()
         # One draw at a time, reading the status and handing it to the widget as one step: the last
         # draw to run shows the latest status (the widget's coalescer keeps the last submitted).
@@ -232,9 +187,22 @@ class NotebookLoginView:
     # -- status (the sync thread, through the session's events) ------------------------------------
 
     def on_status(self, status: SessionStatus) -> None:
-        """Draw the status line (from the "ready" login step on; earlier states are the login's)."""
+        """Draw the status line (from the "ready" login step on; earlier states are the login's).
+
+        A "failed" status before "ready" means the session stopped during the login: that is shown.
+        """
         with self._lock:
             self._status = status
+            ready = self._ready
+        if status.state == "failed" and not ready:
+            error = self._failure() if self._failure is not None else None
+            if isinstance(error, WxError):
+                self.on_ended_before_ready(error.message)
+            elif error is not None:
+                self.on_ended_before_ready(f"{type(error).__name__}: {error}")
+            else:
+                self.on_ended_before_ready(status.last_error or "")
+            return
         self._redraw()
 
     def on_contacts(self, change: ContactsChange) -> None:

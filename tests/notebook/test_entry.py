@@ -1,6 +1,6 @@
 """The public face: lazy ``import wxnb``, ``wxnb.demo()``, the ``wxnb demo`` command, ``login()``.
 
-The widget's wiring is tested in ``test_notebook.py``.
+The widget's wiring is tested in ``test_login_view.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import requests
 
 import wxnb
 from tests.session.conftest import new_qr, wait_until
-from wxnb.session.notebook import in_notebook
+from wxnb.notebook import NotebookSession, in_notebook
+from wxnb.session import Session
 from wxnb.sim.simulator import Simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,8 +77,9 @@ def test_login_with_the_widget_returns_at_once_and_new_code_restarts_the_qr(
     ensure_bundle()
     session = wxnb.login(sim.base_url, data_dir=tmp_path, resume=False, show="widget")
     try:
-        assert session.status.state == "logging_in" and session._view is not None
-        widget = session._view.widget
+        assert session.status.state == "logging_in" and isinstance(session, NotebookSession)
+        assert session._view is not None
+        widget = session.widget
         first = new_qr(sim, set())
         wait_until(lambda: widget.phase == "waiting", what="the QR on the widget")
         for callback in widget._new_code_callbacks:  # what a click on "New code" runs
@@ -89,3 +91,17 @@ def test_login_with_the_widget_returns_at_once_and_new_code_restarts_the_qr(
     finally:
         session.close()
     capsys.readouterr()  # display() outside a kernel prints the widget's repr
+
+
+def test_in_a_kernel_login_returns_a_notebook_session_in_a_terminal_a_plain_one(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim.phone.auto_confirm(0.05)
+    with wxnb.login(sim.base_url, data_dir=tmp_path / "t", resume=False, timeout=10) as session:
+        assert type(session) is Session and not hasattr(session, "widget")
+        assert "Scan this QR code" in capsys.readouterr().out  # "auto" outside a kernel: text
+    monkeypatch.setattr("wxnb.entry.in_notebook", lambda: True)
+    with wxnb.login(sim.base_url, data_dir=tmp_path / "k", resume=False, show="none", timeout=10) as shown:
+        # Not shown at login, but `shown` at the end of a later cell can still draw its widget.
+        assert isinstance(shown, NotebookSession) and shown._view is None
+        assert shown.status.state == "online" and not shown.interactive

@@ -1,8 +1,9 @@
 """The login widget wired to a session: every login step, the status line, New code, threads, secrets.
 
 Each test logs in to a real simulator over HTTP with ``wxnb.login(show="widget")`` (outside a kernel
-``display()`` prints the widget's repr) and reads the widget's traits, or the messages it sent to
-the front end (``LoginWidget._send`` is recorded: what a browser would have received).
+``display()`` prints the widget's repr), which returns a ``NotebookSession``, and reads its widget's
+traits, or the messages it sent to the front end (``LoginWidget._send`` is recorded: what a browser
+would have received).
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ from tests.frontend import ensure_bundle
 from tests.session.conftest import FAST_RETRY, FAST_SYNC, log_in
 from tests.session.conftest import wait_until as _wait_until
 from tests.sim.conftest import ANN, make_spec
+from wxnb.notebook import (
+    DESKTOP_HINT,
+    ENDED_HINT,
+    NEW_CODE_HINT,
+    NotebookLoginView,
+    NotebookSession,
+    NotMainThread,
+)
+from wxnb.notebook import notebook_session as notebook_module
 from wxnb.protocol.errors import LoginBlocked, LoginExpired, TransportError
-from wxnb.session import Session
-from wxnb.session import notebook as notebook_module
-from wxnb.session.notebook import DESKTOP_HINT, ENDED_HINT, NEW_CODE_HINT, NotebookLoginView, NotMainThread
 from wxnb.sim.simulator import Simulator
 
 ensure_bundle()
@@ -49,6 +56,20 @@ def new_qr(sim: Simulator, known: set[str]) -> str:
         lambda: next((p.uuid for p in reversed(sim.phone.pending_logins()) if p.uuid not in known), None),
         what="a new QR code",
     )
+
+
+def notebook_log_in(sim: Simulator, data_dir: Any) -> NotebookSession:
+    """What ``wxnb.login(show="none")`` gives in a kernel: a NotebookSession, logged in, no widget yet."""
+    known = {p.uuid for p in sim.phone.pending_logins()}
+    session = NotebookSession(sim.base_url, data_dir=data_dir, retry=FAST_RETRY, sync=FAST_SYNC)
+    session.start()
+    try:
+        sim.phone.confirm(new_qr(sim, known))
+        session.wait_ready(DEADLINE)
+    except BaseException:
+        session.close()
+        raise
+    return session
 
 
 @dataclass
@@ -83,13 +104,13 @@ def quiet_display(capsys: pytest.CaptureFixture[str]) -> Iterator[None]:
     capsys.readouterr()  # display() outside a kernel prints the widget's repr
 
 
-def widget_login(sim: Simulator, data_dir: object, **options: Any) -> tuple[Session, LoginWidget]:
+def widget_login(sim: Simulator, data_dir: object, **options: Any) -> tuple[NotebookSession, LoginWidget]:
     options.setdefault("retry", FAST_RETRY)
     options.setdefault("sync", FAST_SYNC)
     options.setdefault("resume", False)
     session = wxnb.login(sim.base_url, data_dir=data_dir, show="widget", **options)  # type: ignore[arg-type]
-    assert session._view is not None
-    return session, session._view.widget
+    assert isinstance(session, NotebookSession) and session._view is not None
+    return session, session.widget
 
 
 def test_every_login_step_then_the_live_status_line(
@@ -425,7 +446,7 @@ def test_a_session_shown_as_text_gets_a_status_widget_later(
     sim: Simulator, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(notebook_module, "in_notebook", lambda: True)
-    with log_in(sim, tmp_path) as session:  # no widget at login (show="none")
+    with notebook_log_in(sim, tmp_path) as session:  # no widget at login (show="none")
         assert session._view is None
         shown = session._repr_mimebundle_()
         assert shown is not None and session._view is not None
@@ -450,6 +471,7 @@ def test_a_resumed_login_shows_the_accounts_own_picture(
 ) -> None:
     log_in(sim, tmp_path).close()  # saved credentials for the next login
     session = wxnb.login(sim.base_url, data_dir=tmp_path, show="widget", retry=FAST_RETRY, sync=FAST_SYNC)
+    assert isinstance(session, NotebookSession)
     try:
         session.wait_ready(DEADLINE)
         assert session.login_events[0].phase == "resuming"

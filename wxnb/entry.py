@@ -1,10 +1,14 @@
-"""``wxnb.login()`` and ``wxnb.demo()``: a Session, shown the right way for where they run.
+"""``wxnb.login()`` and ``wxnb.demo()``: a session, shown the right way for where they run.
 
-- In a terminal (or a script), ``login()`` prints the QR code as text and blocks until logged in
-  (or raises the typed error: LoginBlocked, LoginExpired, ...).
-- In a notebook, it displays the :class:`~wxnb.widgets.LoginWidget` and returns the Session at once;
-  the login runs in the session's thread (the cell must not block: the widget's "New code" button
-  needs the kernel). Use ``session.wait_ready(timeout)`` to block when you need to.
+Choosing between a widget and text is the glue's business, so this sits above both the session and
+the notebook layer (:mod:`wxnb.notebook`):
+
+- In a terminal (or a script), ``login()`` returns a plain :class:`~wxnb.session.Session`: it prints
+  the QR code as text and blocks until logged in (or raises the typed error: LoginBlocked,
+  LoginExpired, ...).
+- In a notebook, it returns a :class:`~wxnb.notebook.NotebookSession` at once, its login widget
+  displayed; the login runs in the session's thread (the cell must not block: the widget's "New code"
+  button needs the kernel). Use ``session.wait_ready(timeout)`` to block when you need to.
 """
 
 from __future__ import annotations
@@ -15,14 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from wxnb.session.login import LoginEvent
-from wxnb.session.notebook import NotebookLoginView, in_notebook, show_login_widget
-from wxnb.session.session import Session
+from wxnb.notebook import NotebookSession, in_notebook
+from wxnb.session import LoginEvent, Session
 from wxnb.session.terminal import TerminalLoginView
 
 __all__ = ["demo", "login"]
 
-logger = logging.getLogger("wxnb.session")
+logger = logging.getLogger("wxnb")
 
 Show = Literal["auto", "widget", "terminal", "none"]
 
@@ -39,6 +42,9 @@ def login(
     **options: Any,
 ) -> Session:
     """Log in to WeChat (or a simulator at ``base_url``) and return the live :class:`Session`.
+
+    In a notebook (or with ``show="widget"``) it is a :class:`~wxnb.notebook.NotebookSession`, which
+    shows itself as the login/status widget (``session.widget``); in a terminal, a plain Session.
 
     ``resume`` (default): reuse the saved credentials of the last login to this server when the
     server still accepts them; else push the login to the phone (confirm there, no scan) when the
@@ -57,10 +63,11 @@ def login(
         LoginExpired: the QR code expired too often. TimeoutError: ``timeout`` passed.
         WxError: another failure, with what to do next.
     """
-    mode = show
-    if mode == "auto":
-        mode = "widget" if in_notebook() else "terminal"
-    session = Session(
+    notebook = in_notebook()
+    mode = show if show != "auto" else "widget" if notebook else "terminal"
+    # In a kernel even a session shown as text (or not at all) can show its widget later.
+    kind = NotebookSession if mode == "widget" or notebook else Session
+    session = kind(
         base_url,
         data_dir=data_dir,
         resume=resume,
@@ -69,21 +76,12 @@ def login(
         on_login_event=on_login_event,
         **options,
     )
-    if mode == "widget":
-        widget = show_login_widget()  # here, on the caller's (main) thread; never from the session's
-        session._attach_view(
-            NotebookLoginView(
-                widget,
-                session._counts,
-                status=lambda: session.status,
-                desktop=session.desktop,
-                retry=session.interactive,
-            )
-        )
+    if isinstance(session, NotebookSession) and mode == "widget":
+        session.show()  # here, on the caller's (main) thread; never from the session's
         session.start()
         return session
     if mode == "terminal":
-        session._login_listeners.append(TerminalLoginView())
+        session.on("login", TerminalLoginView())
     session.start()
     try:
         session.wait_ready(timeout)
@@ -122,7 +120,7 @@ def demo(
     except BaseException:
         sim.close()
         raise
-    session._owned.append(sim)
+    session.close_with(sim)
     if traffic > 0:
         sim.run_traffic(traffic)
     return session

@@ -1,0 +1,30 @@
+"""The glue above the session: widgets made on demand and wired to a session's events.
+
+This is the only package that imports both :mod:`wxnb.session` and :mod:`wxnb.widgets`: the session
+emits events and knows nothing of widgets, ipywidgets or IPython; the widgets know nothing of the
+session. ``wxnb.login()`` in a notebook returns a :class:`NotebookSession`.
+
+- :class:`NotebookSession`: a :class:`~wxnb.session.Session` with ``.widget`` (made on first use,
+  on the main thread) and ``_repr_mimebundle_`` delegating to it.
+- :class:`NotebookLoginView`: draws the login steps and the status line on a ``LoginWidget``.
+- :func:`in_notebook`: whether this runs in a Jupyter kernel.
+
+Importing this package does not import anywidget or IPython: the widget classes load on first use.
+
+>>> from wxnb.notebook import NotebookSession, in_notebook
+"""
+
+from __future__ import annotations
+
+from wxnb.notebook.login_view import DESKTOP_HINT, ENDED_HINT, NEW_CODE_HINT, NotebookLoginView
+from wxnb.notebook.notebook_session import NotebookSession, NotMainThread, in_notebook
+
+__all__ = [
+    "DESKTOP_HINT",
+    "ENDED_HINT",
+    "NEW_CODE_HINT",
+    "NotMainThread",
+    "NotebookLoginView",
+    "NotebookSession",
+    "in_notebook",
+]

@@ -1,0 +1,206 @@
+"""A session as a notebook shows it: the plain :class:`~wxnb.session.Session`, plus a widget.
+
+The jupyter-scatter pattern: the user holds the session (tables, actions, events: nothing of widgets),
+and :class:`NotebookSession` only adds ``.widget`` (the login and status view, made on first use)
+and ``_repr_mimebundle_``, which delegates to it, so ``session`` at the end of a cell shows the live
+widget. Everything the widget draws comes through the session's public events (``on("login", ...,
+replay=True)``, ``"status"``, ``"contacts"``); the session imports nothing from here.
+
+Threads: widgets are made and displayed on the kernel's main thread only (:class:`NotMainThread`
+elsewhere); the session's thread only calls the view's handlers, which call the widget's
+thread-safe ``show_*`` methods.
+
+Example (what ``wxnb.login()`` does in a notebook)::
+
+    session = NotebookSession(base_url, interactive=True)
+    session.show()        # displays session.widget in this cell (main thread)
+    session.start()       # the login runs in the session's thread; the widget follows it
+    session               # at the end of a later cell: the same live widget
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import sys
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from wxnb.errors import Error
+from wxnb.notebook.login_view import NotebookLoginView
+from wxnb.protocol import WxError
+from wxnb.session import Session, SessionStatus
+from wxnb.widgets.errors import FrontendBundleMissing, WidgetError
+
+if TYPE_CHECKING:
+    from wxnb.widgets.login import LoginWidget
+
+__all__ = ["NotMainThread", "NotebookSession", "in_notebook"]
+
+logger = logging.getLogger("wxnb.notebook")
+
+
+class NotMainThread(Error, RuntimeError):
+    """A widget was to be created or displayed outside the kernel's main thread."""
+
+
+def in_notebook() -> bool:
+    """True inside a Jupyter kernel (an IPython shell with a kernel), False in a terminal or script.
+
+    IPython is looked up only if something imported it already: plain scripts never import it.
+
+    Example:
+        >>> in_notebook()
+        False
+    """
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _require_main_thread(what: str) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        raise NotMainThread(
+            f"{what} only from the notebook's main thread: call wxnb.login() in the cell itself, or "
+            "pass show='none' in a thread and put `session` at the end of a cell later"
+        )
+
+
+class NotebookSession(Session):
+    """A :class:`~wxnb.session.Session` that shows itself in a notebook as the login/status widget.
+
+    Takes exactly :class:`~wxnb.session.Session`'s arguments. ``wxnb.login()`` returns one in a
+    kernel (a plain Session in a terminal). The session itself is unchanged: this class only makes
+    and wires widgets, on the main thread.
+
+    Example:
+        >>> session = NotebookSession()
+        >>> session._repr_mimebundle_() is None   # outside a notebook IPython prints the repr
+        True
+        >>> session.close()
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._view: NotebookLoginView | None = None
+        self._detach_view: list[Callable[[], None]] = []
+        self._avatar = ""  # the account's head image as a data URL, once fetched for a view
+        self._avatar_lock = threading.Lock()
+        self._avatar_fetched = False
+        self._avatar_watched = False  # _fetch_avatar subscribed (with the first view)
+
+    # -- the widget (main thread) ------------------------------------------------------------------
+
+    @property
+    def widget(self) -> LoginWidget:
+        """The session's live login/status widget (``LoginWidget``), made on first use, and again
+        after the last one was closed; a new one replays the login steps so far, then follows.
+
+        Example: ``session.widget`` (display it with ``IPython.display.display``, or end a cell with
+        ``session``).
+
+        Raises:
+            NotMainThread: a widget is to be made outside the kernel's main thread.
+            FrontendBundleMissing: the front end was never built (a source checkout without npm).
+        """
+        view = self._view
+        if view is not None and view.widget.comm is not None:  # comm None: closed by the person
+            return view.widget
+        return self._new_view().widget
+
+    def show(self) -> LoginWidget:
+        """Display :attr:`widget` in the current cell's output; returns it.
+
+        Raises:
+            NotMainThread: called from another thread than the main one (a display from a thread
+                lands in whichever cell runs at that moment, or nowhere).
+        """
+        _require_main_thread("the login widget can only be shown")
+        from IPython.display import display
+
+        widget = self.widget
+        display(widget)  # type: ignore[no-untyped-call]
+        return widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """In a notebook, ``session`` at the end of a cell shows :attr:`widget` (the live one, or a
+        new one); the bundle's text/plain is the readable repr, what viewers without widgets show.
+        Outside a notebook, from another thread with no live widget, or without a built front end:
+        None, and IPython prints the repr."""
+        if not in_notebook():
+            return None
+        view = self._view
+        if view is None or view.widget.comm is None:
+            if threading.current_thread() is not threading.main_thread():
+                return None  # widgets are made on the main thread only: text it is
+            try:
+                widget = self.widget
+            except FrontendBundleMissing as exc:
+                logger.warning("showing the session as text: %s", exc)
+                return None
+        else:
+            widget = view.widget
+        shown = widget._repr_mimebundle_(**kwargs)
+        if shown is None:
+            return None
+        data, metadata = shown
+        return {**data, "text/plain": repr(self)}, metadata
+
+    def _new_view(self) -> NotebookLoginView:
+        _require_main_thread("a widget can be made")
+        from wxnb.widgets import LoginWidget
+
+        view = NotebookLoginView(
+            LoginWidget(),
+            self.contact_counts,
+            status=lambda: self.status,
+            failure=lambda: self.failure,
+            desktop=self.desktop,
+            retry=self.interactive,
+        )
+        old, self._detach_view = self._detach_view, []
+        for detach in old:  # the closed widget's view hears nothing more
+            detach()
+        self._view = view
+        with self._avatar_lock:
+            avatar = self._avatar
+        if avatar:
+            view.set_avatar(avatar)
+        self._detach_view = [
+            view.widget.on_new_code(self.request_new_code),
+            self.on("login", view.on_login_event, replay=True),  # the steps so far, then live
+            self.on("status", view.on_status),
+            self.on("contacts", view.on_contacts),
+        ]
+        view.on_status(self.status)  # a status that changed before the subscription is not lost
+        if not self._avatar_watched:  # after the view's own: the status line is drawn first
+            self._avatar_watched = True
+            self.on("status", self._fetch_avatar)
+        return view
+
+    # -- the account's picture (the session's thread) ----------------------------------------------
+
+    def _fetch_avatar(self, status: SessionStatus) -> None:
+        """A resumed or pushed login has no scanned avatar: fetch the account's head image once, for
+        the status line, when a view needs it. Never on the main thread (a send there changes the
+        status too: it must not wait for a picture); one request, a failure only costs the picture."""
+        if status.state != "online" or threading.current_thread() is threading.main_thread():
+            return
+        view = self._view
+        if view is None or not view.needs_avatar:
+            return
+        with self._avatar_lock:
+            if self._avatar_fetched:
+                return
+            self._avatar_fetched = True
+        try:
+            url = "data:image/jpeg;base64," + base64.b64encode(self.head_image()).decode("ascii")
+            view.set_avatar(url)
+        except (WxError, ValueError, WidgetError) as exc:
+            logger.info("no avatar for the status line: %s", exc)
+            return
+        with self._avatar_lock:
+            self._avatar = url

@@ -9,8 +9,8 @@ import pytest
 
 MODULES = [
     "wxnb.sim.clock", "wxnb.sim.content", "wxnb.sim.faults", "wxnb.sim.http", "wxnb.sim.images",
-    "wxnb.sim.jpeg", "wxnb.sim.naming", "wxnb.sim.phone", "wxnb.sim.render", "wxnb.sim.replies",
-    "wxnb.sim.sessions", "wxnb.sim.simulator", "wxnb.sim.synckey", "wxnb.sim.world",
+    "wxnb.sim.jpeg", "wxnb.sim.usernames", "wxnb.sim.phone", "wxnb.sim.render", "wxnb.sim.skeletons",
+    "wxnb.sim.logins", "wxnb.sim.simulator", "wxnb.sim.cursors", "wxnb.sim.world",
 ]  # fmt: skip
 
 

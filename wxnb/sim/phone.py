@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from wxnb.sim.sessions import PendingLogin
+from wxnb.sim.logins import PendingLogin
 from wxnb.sim.spec import IncomingSpec
 from wxnb.sim.world import World, WorldError
 

@@ -26,8 +26,8 @@ import orjson
 from wxnb.protocol.records import FLAG_CHAT, FLAG_CONTACT, FLAG_MUTE, FLAG_PINNED, FLAG_SAVED_ROOM, FLAG_STAR
 from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body, substitute_refs
-from wxnb.sim.naming import Ref
-from wxnb.sim.sessions import Session
+from wxnb.sim.logins import WebSession
+from wxnb.sim.usernames import Ref
 from wxnb.sim.world import LogMessage, World
 
 __all__ = [
@@ -60,7 +60,7 @@ def _head_seq(key: str) -> int:
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 900_000_000 + 600_000_000
 
 
-def head_url(world: World, session: Session, ref: Ref) -> str:
+def head_url(world: World, session: WebSession, ref: Ref) -> str:
     """HeadImgUrl: a path on the API host, ``webwxgeticon`` for people, ``webwxgetheadimg`` for rooms."""
     name = world.ref_name(session.naming, ref)
     skey = session.creds.skey
@@ -75,7 +75,7 @@ def _key_word(world: World, pid: int) -> str:
     return "gh_" if person.is_mp else person.wxid[:3]
 
 
-def member_json(world: World, session: Session, rid: int, pid: int, brief: bool = False) -> dict[str, Any]:
+def member_json(world: World, session: WebSession, rid: int, pid: int, brief: bool = False) -> dict[str, Any]:
     """A room member entry. ``brief`` (webwxinit) leaves NickName and DisplayName empty, as the real
     server does: clients fetch the details with webwxbatchgetcontact."""
     person = world.persons[pid]
@@ -98,7 +98,7 @@ def member_json(world: World, session: Session, rid: int, pid: int, brief: bool 
 
 
 def contact_json(
-    world: World, session: Session, ref: Ref, members: str = "none", encry: bool = True
+    world: World, session: WebSession, ref: Ref, members: str = "none", encry: bool = True
 ) -> dict[str, Any]:
     """A contact object (person or room). ``members``: ``"none"`` (webwxgetcontact: MemberList [],
     MemberCount 0), ``"brief"`` (webwxinit) or ``"full"`` (batchgetcontact, ModContactList).
@@ -154,7 +154,7 @@ def contact_json(
     }
 
 
-def _room_json(world: World, session: Session, rid: int, members: str, encry: bool) -> dict[str, Any]:
+def _room_json(world: World, session: WebSession, rid: int, members: str, encry: bool) -> dict[str, Any]:
     room = world.rooms[rid]
     flag = FLAG_CHAT
     if room.saved:
@@ -202,7 +202,7 @@ def _room_json(world: World, session: Session, rid: int, members: str, encry: bo
     }
 
 
-def user_json(world: World, session: Session) -> dict[str, Any]:
+def user_json(world: World, session: WebSession) -> dict[str, Any]:
     """The ``User`` object of webwxinit: the logged-in account (the only one with its real Uin)."""
     me = world.persons[world.account]
     nickname = world.nickname(world.account)
@@ -230,7 +230,7 @@ def user_json(world: World, session: Session) -> dict[str, Any]:
     }
 
 
-def message_json(world: World, session: Session, message: LogMessage) -> dict[str, Any]:
+def message_json(world: World, session: WebSession, message: LogMessage) -> dict[str, Any]:
     """One AddMsgList item with every field (PROTOCOL.md §5), names resolved for this login."""
     naming = session.naming
     body = message.body
@@ -253,7 +253,7 @@ def message_json(world: World, session: Session, message: LogMessage) -> dict[st
     return item
 
 
-def message_wire(world: World, session: Session, message: LogMessage) -> bytes:
+def message_wire(world: World, session: WebSession, message: LogMessage) -> bytes:
     """``orjson.dumps(message_json(world, session, message))``, byte for byte.
 
     A message without extra fields or placeholders (plain texts: most of any traffic) is joined from
@@ -304,7 +304,7 @@ def _plain_tail() -> tuple[bytes, bytes, bytes]:
     )
 
 
-def _names(world: World, session: Session, message: LogMessage) -> tuple[str, str, str | None]:
+def _names(world: World, session: WebSession, message: LogMessage) -> tuple[str, str, str | None]:
     """From, To, and the sender whose ``@name:<br/>`` prefix a room message from someone else carries."""
     naming = session.naming
     me = world.person_name(naming, world.account)

@@ -22,8 +22,8 @@ import orjson
 from wxnb.sim.faults import FaultRule, Faults
 from wxnb.sim.http import Request, Response
 from wxnb.sim.images import qr_jpeg
-from wxnb.sim.replies import skeleton, synccheck_reply
-from wxnb.sim.sessions import Session
+from wxnb.sim.logins import WebSession
+from wxnb.sim.skeletons import skeleton, synccheck_reply
 from wxnb.sim.webapi import Reply, WebApi
 from wxnb.sim.world import World
 
@@ -257,7 +257,7 @@ class ProtocolServer:
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    def _session_json(self, request: Request, endpoint: str) -> tuple[Session, dict[str, Any]] | Response:
+    def _session_json(self, request: Request, endpoint: str) -> tuple[WebSession, dict[str, Any]] | Response:
         """The session and JSON body of a POST endpoint, or the error reply to send."""
         if request.oversized:
             return _json(skeleton(endpoint, _BAD_REQUEST, "request body too large"))
@@ -269,7 +269,7 @@ class ProtocolServer:
             return _json(skeleton(endpoint, session))
         return session, body
 
-    def _session_get(self, request: Request, endpoint: str) -> Session | Response:
+    def _session_get(self, request: Request, endpoint: str) -> WebSession | Response:
         """The session of a GET endpoint (cookies, or a BaseRequest body when POSTed)."""
         body = _parse_json(request) if request.method == "POST" and not request.oversized else {}
         base = body.get("BaseRequest") if body else None
@@ -403,7 +403,7 @@ class ProtocolServer:
 
     def _logout(self, request: Request, rule: FaultRule | None) -> Response:
         session = self._session_get(request, "webwxlogout")
-        if isinstance(session, Session):
+        if isinstance(session, WebSession):
             self.api.logout(session)
         return Response(200, b"", TEXT)
 
@@ -411,7 +411,7 @@ class ProtocolServer:
         self,
         request: Request,
         endpoint: str,
-        make: Callable[[Session, dict[str, str]], bytes | None],
+        make: Callable[[WebSession, dict[str, str]], bytes | None],
         kind: str,
     ) -> Response:
         session = self._session_get(request, endpoint)

@@ -37,7 +37,7 @@ from itertools import accumulate
 from types import MappingProxyType
 from typing import Final
 
-from wxnb.sim.names import EMOJI, Picker
+from wxnb.sim.nametables import EMOJI, Picker
 from wxnb.sim.spec import IncomingSpec, WorldSpec
 
 __all__ = ["DEFAULT_MIX", "KINDS", "timed", "traffic"]

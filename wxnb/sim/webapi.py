@@ -36,12 +36,12 @@ import orjson
 
 from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body, compose, person_ref, room_ref
+from wxnb.sim.cursors import parse_synccheck_key
 from wxnb.sim.images import head_jpeg, picture_jpeg
-from wxnb.sim.naming import Ref
+from wxnb.sim.logins import LoginState, PendingLogin, WebSession
 from wxnb.sim.render import contact_json, member_json, message_wire, user_json
-from wxnb.sim.replies import BLOCKED_MESSAGE, login_reply, login_xml, profile_skeleton, skeleton
-from wxnb.sim.sessions import LoginState, PendingLogin, Session
-from wxnb.sim.synckey import parse_synccheck_key
+from wxnb.sim.skeletons import BLOCKED_MESSAGE, login_reply, login_xml, profile_skeleton, skeleton
+from wxnb.sim.usernames import Ref
 from wxnb.sim.world import REVOKE_LIMIT_S, Outgoing, World
 
 __all__ = ["INVITE_START_COUNT", "Reply", "WebApi", "login_pending"]
@@ -95,7 +95,7 @@ class WebApi:
         base: object = None,
         cookies: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
-    ) -> Session | int:
+    ) -> WebSession | int:
         """The session a request belongs to, or the Ret code to answer with.
 
         BaseRequest Uin+Sid first (Uin compared as a string), then ``sid``/``uin`` query parameters,
@@ -216,7 +216,7 @@ class WebApi:
             refs.append(ref)
         return refs
 
-    def init(self, session: Session) -> JsonReply:
+    def init(self, session: WebSession) -> JsonReply:
         world = self.world
         with world.lock:
             chats = self._recent_chats()
@@ -244,7 +244,7 @@ class WebApi:
                 "ClickReportInterval": 600000,
             }
 
-    def _mp_articles(self, session: Session, pid: int, now: int) -> dict[str, Any]:
+    def _mp_articles(self, session: WebSession, pid: int, now: int) -> dict[str, Any]:
         world = self.world
         nick = world.nickname(pid)
         articles = [
@@ -264,7 +264,7 @@ class WebApi:
             "NickName": encode_text(nick),
         }
 
-    def status_notify(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def status_notify(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         code = body.get("Code")
         if not isinstance(code, int) or isinstance(code, bool):
@@ -299,7 +299,7 @@ class WebApi:
         ]
         return refs
 
-    def get_contact(self, session: Session, query: Mapping[str, str]) -> JsonReply:
+    def get_contact(self, session: WebSession, query: Mapping[str, str]) -> JsonReply:
         world = self.world
         raw_seq = query.get("seq", "0") or "0"
         seq = int(raw_seq) if _DIGITS_RE.match(raw_seq) else -1
@@ -322,7 +322,7 @@ class WebApi:
                 "Seq": _SEQ_BASE + end if end < len(refs) else 0,
             }
 
-    def batch_get_contact(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def batch_get_contact(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         items = body.get("List")
         if not isinstance(items, list):
@@ -351,7 +351,7 @@ class WebApi:
 
     # ---- sync ---------------------------------------------------------------------------------
 
-    def _positions(self, session: Session, key: object) -> tuple[int, int]:
+    def _positions(self, session: WebSession, key: object) -> tuple[int, int]:
         world = self.world
         decoded = world.codec.decode(key)
         msg, contact = decoded if decoded is not None else session.positions
@@ -361,7 +361,7 @@ class WebApi:
             contact = session.positions[1]
         return min(msg, len(world.log)), min(contact, len(world.contact_log))
 
-    def selector(self, session: Session, synckey: str) -> int:
+    def selector(self, session: WebSession, synckey: str) -> int:
         """synccheck's selector for this key: 2 messages, 4 contact changes, 7 a chat opened on the
         phone, 0 nothing pending (keep holding)."""
         world = self.world
@@ -375,7 +375,7 @@ class WebApi:
                 return 4 if contact < len(world.contact_log) else 7
             return 4 if contact < len(world.contact_log) else 0
 
-    def sync(self, session: Session, body: Mapping[str, Any], stale: bool = False) -> JsonReply:
+    def sync(self, session: WebSession, body: Mapping[str, Any], stale: bool = False) -> JsonReply:
         """webwxsync: the messages and contact changes after the client's key, at most one batch.
 
         ``stale`` (a fault) hands the old key back, so the client receives the batch again.
@@ -429,7 +429,7 @@ class WebApi:
 
     # ---- sending ------------------------------------------------------------------------------
 
-    def _target(self, session: Session, name: str) -> Ref | None:
+    def _target(self, session: WebSession, name: str) -> Ref | None:
         """A chat the account may write to: a contact, itself, or a room it is in."""
         world = self.world
         ref = session.naming.resolve(name)
@@ -441,7 +441,7 @@ class WebApi:
             return ref
         return None
 
-    def send(self, session: Session, body: Mapping[str, Any], endpoint: str = "webwxsendmsg") -> JsonReply:
+    def send(self, session: WebSession, body: Mapping[str, Any], endpoint: str = "webwxsendmsg") -> JsonReply:
         """webwxsendmsg and the media sends: accept, log (the echo through sync) and record in the outbox."""
         world = self.world
         msg = body.get("Msg")
@@ -524,7 +524,7 @@ class WebApi:
             return Body(49, encode_text(content), fields)
         return Body(msg_type, encode_text(content))
 
-    def revoke(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def revoke(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         svr = _as_str(body.get("SvrMsgId"))
         with world.lock:
@@ -546,7 +546,7 @@ class WebApi:
 
     # ---- contact and room changes ---------------------------------------------------------------
 
-    def oplog(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def oplog(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         cmd = body.get("CmdId")
         if cmd not in (2, 3):
@@ -581,7 +581,7 @@ class WebApi:
             world.contact_changed(ref)
             return {"BaseResponse": {"Ret": 0, "ErrMsg": ""}}
 
-    def _people(self, session: Session, names: object) -> list[int] | None:
+    def _people(self, session: WebSession, names: object) -> list[int] | None:
         """Friends named in a ``"u1,u2"`` string or a ``[{UserName}]`` list; None if any is unusable."""
         world = self.world
         if isinstance(names, str):
@@ -603,7 +603,7 @@ class WebApi:
             pids.append(pid)
         return pids
 
-    def update_chatroom(self, session: Session, fun: str, body: Mapping[str, Any]) -> JsonReply:
+    def update_chatroom(self, session: WebSession, fun: str, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         if fun not in ("modtopic", "addmember", "delmember", "invitemember", "quitchatroom"):
             return skeleton("webwxupdatechatroom", _BAD_REQUEST)
@@ -656,7 +656,7 @@ class WebApi:
                 listed = [member_json(world, session, rid, p) for p in dict.fromkeys(pids) if p not in before]
             return {**ok, "MemberCount": len(room.members), "MemberList": listed}
 
-    def _room_members(self, session: Session, rid: int, names: object) -> list[int] | None:
+    def _room_members(self, session: WebSession, rid: int, names: object) -> list[int] | None:
         world = self.world
         if not isinstance(names, str):
             return None
@@ -670,7 +670,7 @@ class WebApi:
             pids.append(ref[1])
         return pids
 
-    def create_chatroom(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def create_chatroom(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         topic = body.get("Topic", "")
         if not isinstance(topic, str):
@@ -702,12 +702,12 @@ class WebApi:
                 "BlackList": "",
             }
 
-    def logout(self, session: Session) -> None:
+    def logout(self, session: WebSession) -> None:
         self.world.end_session(session, 1101)
 
     # ---- media --------------------------------------------------------------------------------
 
-    def icon(self, session: Session, query: Mapping[str, str]) -> bytes | None:
+    def icon(self, session: WebSession, query: Mapping[str, str]) -> bytes | None:
         """webwxgeticon / webwxgetheadimg: the identicon of a person or room of this login."""
         world = self.world
         with world.lock:
@@ -717,7 +717,7 @@ class WebApi:
             key = world.stable_key(ref)
         return head_jpeg(key)
 
-    def msg_image(self, session: Session, query: Mapping[str, str]) -> bytes | None:
+    def msg_image(self, session: WebSession, query: Mapping[str, str]) -> bytes | None:
         """webwxgetmsgimg: the picture of an image/sticker/video message (``type=slave``: thumbnail)."""
         world = self.world
         raw = query.get("MsgID", query.get("msgid", ""))
@@ -733,7 +733,7 @@ class WebApi:
                 width, height = int(media["width"]), int(media["height"])
         return picture_jpeg(str(message.msg_id), width, height)
 
-    def voice(self, session: Session, query: Mapping[str, str]) -> bytes | None:
+    def voice(self, session: WebSession, query: Mapping[str, str]) -> bytes | None:
         """webwxgetvoice: silent MP3 frames lasting about the voice message's length."""
         raw = query.get("msgid", query.get("MsgID", ""))
         with self.world.lock:
@@ -745,7 +745,7 @@ class WebApi:
         frame = b"\xff\xfb\x90\x64" + b"\x00" * 413
         return frame * frames
 
-    def video(self, session: Session, query: Mapping[str, str]) -> bytes | None:
+    def video(self, session: WebSession, query: Mapping[str, str]) -> bytes | None:
         """webwxgetvideo: an MP4-shaped byte string (ftyp box + padding), for Range-request handling."""
         raw = query.get("msgid", query.get("MsgID", ""))
         with self.world.lock:
@@ -758,7 +758,7 @@ class WebApi:
         free = (size + 8).to_bytes(4, "big") + b"free" + bytes(size)
         return ftyp + free
 
-    def upload(self, session: Session, form: Mapping[str, str], data: bytes, filename: str) -> JsonReply:
+    def upload(self, session: WebSession, form: Mapping[str, str], data: bytes, filename: str) -> JsonReply:
         """webwxuploadmedia (multipart, one chunk per request): the MediaId comes with the last chunk."""
         request = form.get("uploadmediarequest", "")
         client_media_id = ""

@@ -7,7 +7,7 @@ change calls the notifier hooks so that long polls waiting on the world re-check
 
 Stable facts the real server keeps across logins stay stable here: wxids, AttrStatus, KeyWord,
 EncryChatRoomId, head images. Per-login facts (UserNames, credentials) live in the
-:class:`~wxnb.sim.sessions.Session`. Loading is O(spec) with no per-person work, so a world of
+:class:`~wxnb.sim.logins.WebSession`. Loading is O(spec) with no per-person work, so a world of
 100k people loads in well under a second.
 
 Example:
@@ -43,10 +43,10 @@ from wxnb.sim.content import (
     revoke_body,
     room_ref,
 )
-from wxnb.sim.naming import Naming, Ref
-from wxnb.sim.sessions import Credentials, LoginState, PendingLogin, Session, new_ticket, new_uuid
+from wxnb.sim.cursors import SyncKeyCodec
+from wxnb.sim.logins import Credentials, LoginState, PendingLogin, WebSession, new_ticket, new_uuid
 from wxnb.sim.spec import IncomingSpec, PersonSpec, WorldSpec
-from wxnb.sim.synckey import SyncKeyCodec
+from wxnb.sim.usernames import Naming, Ref
 
 __all__ = ["LogMessage", "Outgoing", "RoomState", "World", "WorldError"]
 
@@ -224,9 +224,9 @@ class World:
         self.read_marks: dict[Ref, tuple[float, int]] = {}
         self.outbox: list[Outgoing] = []
         self.logins: dict[str, PendingLogin] = {}
-        self.sessions: list[Session] = []
-        self.by_sid: dict[str, Session] = {}
-        self.current: Session | None = None
+        self.sessions: list[WebSession] = []
+        self.by_sid: dict[str, WebSession] = {}
+        self.current: WebSession | None = None
         self._listeners: list[Callable[[], None]] = []
         self._login_hooks: list[Callable[[PendingLogin], None]] = []
         self.clock.add_listener(self.notify)
@@ -709,7 +709,7 @@ class World:
         self.notify()
         return login.uuid
 
-    def start_session(self, login: PendingLogin) -> Session:
+    def start_session(self, login: PendingLogin) -> WebSession:
         """Redeem a confirmed login: a new session that ends the previous one (1101 for it)."""
         with self.lock:
             if login.session is not None:
@@ -719,7 +719,7 @@ class World:
             while creds.sid in self.by_sid:
                 creds = Credentials.generate(self._rng, self.uin)
             naming = Naming(f"{self.seed}:login:{number}", dict(self.special))
-            session = Session(
+            session = WebSession(
                 number, creds, naming, self.clock.now(), desktop=login.desktop,
                 positions=(len(self.log), len(self.contact_log)),
             )  # fmt: skip
@@ -732,7 +732,7 @@ class World:
         self.notify()
         return session
 
-    def end_session(self, session: Session | None = None, code: int = 1101) -> None:
+    def end_session(self, session: WebSession | None = None, code: int = 1101) -> None:
         """End a session (default: the current one) with ``code``: 1100 phone logout, 1101, 1102."""
         with self.lock:
             session = session or self.current

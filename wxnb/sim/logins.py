@@ -1,8 +1,8 @@
 """Login attempts (QR uuids) and logged-in sessions, with credentials shaped like the real ones.
 
 A :class:`PendingLogin` is one QR code: waiting → scanned → confirmed (→ redeemed into a
-:class:`Session` by webwxnewloginpage), or cancelled (back to waiting: the old QR stays scannable) or
-expired. A :class:`Session` holds skey/sid/uin/pass_ticket and the cookies; the world keeps at most one
+:class:`WebSession` by webwxnewloginpage), or cancelled (back to waiting: the old QR stays scannable) or
+expired. A :class:`WebSession` holds skey/sid/uin/pass_ticket and the cookies; the world keeps at most one
 live session per account: a new login ends the previous one (its synccheck then answers 1101).
 
 Secrets never appear in a repr (both classes override ``__repr__``).
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import quote
 
-from wxnb.sim.naming import Naming
+from wxnb.sim.usernames import Naming
 
-__all__ = ["Credentials", "LoginState", "PendingLogin", "Session"]
+__all__ = ["Credentials", "LoginState", "PendingLogin", "WebSession"]
 
 _B64 = string.ascii_letters + string.digits + "+/"
 _ALNUM = string.ascii_letters + string.digits
@@ -73,7 +73,7 @@ class PendingLogin:
     cancelled: bool = False
     ticket: str = ""
     scan_time: int = 0
-    session: Session | None = None
+    session: WebSession | None = None
 
     def __repr__(self) -> str:
         return f"PendingLogin(uuid={self.uuid!r}, state={self.state.value}, push={self.push})"
@@ -125,7 +125,7 @@ class Credentials:
 
 
 @dataclass(slots=True, eq=False)
-class Session:
+class WebSession:
     """One logged-in web session of the account.
 
     ``ended`` is 0 while the session is live, else the code its requests now get: 1100 (logged out on
@@ -151,4 +151,4 @@ class Session:
         return self.ended == 0
 
     def __repr__(self) -> str:
-        return f"Session(number={self.number}, live={self.live}, ended={self.ended})"
+        return f"WebSession(number={self.number}, live={self.live}, ended={self.ended})"

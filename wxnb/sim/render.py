@@ -23,10 +23,9 @@ from typing import Any, Final
 
 import orjson
 
-from wxnb.protocol.records import FLAG_CHAT, FLAG_CONTACT, FLAG_MUTE, FLAG_PINNED, FLAG_SAVED_ROOM, FLAG_STAR
-from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body, substitute_refs
 from wxnb.sim.logins import WebSession
+from wxnb.sim.markup import room_prefix, wire_text
 from wxnb.sim.usernames import Ref
 from wxnb.sim.world import LogMessage, World
 
@@ -44,6 +43,14 @@ EMPTY_RECOMMEND: dict[str, Any] = {
     "UserName": "", "NickName": "", "QQNum": 0, "Province": "", "City": "", "Content": "", "Signature": "",
     "Alias": "", "Scene": 0, "VerifyFlag": 0, "AttrStatus": 0, "Sex": 0, "Ticket": "", "OpCode": 0,
 }  # fmt: skip
+
+# ContactFlag bits (PROTOCOL.md §6)
+FLAG_CONTACT: Final = 1
+FLAG_CHAT: Final = 2
+FLAG_SAVED_ROOM: Final = 4
+FLAG_STAR: Final = 64
+FLAG_MUTE: Final = 512
+FLAG_PINNED: Final = 2048
 
 _KNOWN_PINYIN = {"filehelper": ("WJCSZS", "wenjianchuanshuzhushou"), "weixin": ("WXTD", "weixintuandui")}
 
@@ -79,8 +86,8 @@ def member_json(world: World, session: WebSession, rid: int, pid: int, brief: bo
     """A room member entry. ``brief`` (webwxinit) leaves NickName and DisplayName empty, as the real
     server does: clients fetch the details with webwxbatchgetcontact."""
     person = world.persons[pid]
-    nick = "" if brief else encode_text(world.nickname(pid))
-    display = "" if brief else encode_text(world.rooms[rid].display.get(pid, ""))
+    nick = "" if brief else wire_text(world.nickname(pid))
+    display = "" if brief else wire_text(world.rooms[rid].display.get(pid, ""))
     py_initial, py_full = ("", "") if brief else _pinyin(world.nickname(pid))
     return {
         "Uin": 0,
@@ -122,15 +129,15 @@ def contact_json(
     return {
         "Uin": 0,
         "UserName": world.person_name(session.naming, pid),
-        "NickName": encode_text(nickname),
+        "NickName": wire_text(nickname),
         "HeadImgUrl": head_url(world, session, ref),
         "ContactFlag": flag,
         "MemberCount": 0,
         "MemberList": [],
-        "RemarkName": encode_text(remark),
+        "RemarkName": wire_text(remark),
         "HideInputBarFlag": 0,
         "Sex": person.sex,
-        "Signature": encode_text(person.signature),
+        "Signature": wire_text(person.signature),
         "VerifyFlag": person.verify_flag,
         "OwnerUin": 0,
         "PYInitial": py_initial,
@@ -141,8 +148,8 @@ def contact_json(
         "AppAccountFlag": 0,
         "Statues": 0,
         "AttrStatus": person.attr_status,
-        "Province": encode_text(person.province),
-        "City": encode_text(person.city),
+        "Province": wire_text(person.province),
+        "City": wire_text(person.city),
         "Alias": person.alias,
         "SnsFlag": 0 if person.is_mp or pid in world.special else 17,
         "UniFriend": 0,
@@ -170,7 +177,7 @@ def _room_json(world: World, session: WebSession, rid: int, members: str, encry:
     return {
         "Uin": 0,
         "UserName": session.naming.room(rid),
-        "NickName": encode_text(room.topic),
+        "NickName": wire_text(room.topic),
         "HeadImgUrl": head_url(world, session, ("room", rid)),
         "ContactFlag": flag,
         "MemberCount": len(member_list),
@@ -210,7 +217,7 @@ def user_json(world: World, session: WebSession) -> dict[str, Any]:
     return {
         "Uin": world.uin,
         "UserName": world.person_name(session.naming, world.account),
-        "NickName": encode_text(nickname),
+        "NickName": wire_text(nickname),
         "HeadImgUrl": head_url(world, session, ("person", world.account)),
         "RemarkName": "",
         "PYInitial": py_initial,
@@ -220,7 +227,7 @@ def user_json(world: World, session: WebSession) -> dict[str, Any]:
         "HideInputBarFlag": 0,
         "StarFriend": 0,
         "Sex": me.sex,
-        "Signature": encode_text(me.signature),
+        "Signature": wire_text(me.signature),
         "AppAccountFlag": 0,
         "VerifyFlag": 0,
         "ContactFlag": 0,
@@ -237,7 +244,7 @@ def message_json(world: World, session: WebSession, message: LogMessage) -> dict
     from_name, to_name, sender = _names(world, session, message)
     content = body.content
     if sender is not None:
-        content = f"{sender}:<br/>{content}"
+        content = room_prefix(sender) + content
     item = _item(message, from_name, to_name, content)
     if body.refs:
 
@@ -272,7 +279,7 @@ def message_wire(world: World, session: WebSession, message: LogMessage) -> byte
             b'","FromUserName":' + orjson.dumps(from_name) + b',"ToUserName":' + orjson.dumps(to_name)
             + b',"MsgType":',
             # Content's opening quote, with the room sender's prefix when there is one
-            b',"Content":' + (orjson.dumps(sender)[:-1] + b":<br/>" if sender is not None else b'"'),
+            b',"Content":' + (orjson.dumps(room_prefix(sender))[:-1] if sender is not None else b'"'),
         )  # fmt: skip
         session.wire_names[key] = names
     msg_id = str(message.msg_id).encode()

@@ -34,11 +34,11 @@ from urllib.parse import quote
 
 import orjson
 
-from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body, compose, person_ref, room_ref
 from wxnb.sim.cursors import parse_synccheck_key
 from wxnb.sim.images import head_jpeg, picture_jpeg
 from wxnb.sim.logins import LoginState, PendingLogin, WebSession
+from wxnb.sim.markup import wire_text, wire_xml
 from wxnb.sim.render import contact_json, member_json, message_wire, user_json
 from wxnb.sim.skeletons import BLOCKED_MESSAGE, login_reply, login_xml, profile_skeleton, skeleton
 from wxnb.sim.usernames import Ref
@@ -249,8 +249,8 @@ class WebApi:
         nick = world.nickname(pid)
         articles = [
             {
-                "Title": encode_text(f"{nick} · 第{i + 1}篇"),
-                "Digest": encode_text(f"{nick}的今日推送"),
+                "Title": wire_text(f"{nick} · 第{i + 1}篇"),
+                "Digest": wire_text(f"{nick}的今日推送"),
                 "Cover": f"http://mmbiz.qpic.cn/mmbiz_jpg/{world.persons[pid].wxid}{i}/640?wxtype=jpeg&wxfrom=0",
                 "Url": f"http://mp.weixin.qq.com/s?__biz={world.persons[pid].wxid}&mid={now}&idx={i + 1}#rd",
             }
@@ -261,7 +261,7 @@ class WebApi:
             "MPArticleCount": len(articles),
             "MPArticleList": articles,
             "Time": now - 3600,
-            "NickName": encode_text(nick),
+            "NickName": wire_text(nick),
         }
 
     def status_notify(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
@@ -277,7 +277,7 @@ class WebApi:
                     f"<msg>\n<op id='4'>\n<username>{names}</username>\n<unreadchatlist>\n</unreadchatlist>\n"
                     "<unreadfunctionlist>\n</unreadfunctionlist>\n</op>\n</msg>"
                 )
-                wire = xml.replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
+                wire = wire_xml(xml)
                 status = Body(
                     51, wire, {"StatusNotifyCode": 4, "StatusNotifyUserName": names}, refs=True, prefix=False
                 )
@@ -345,7 +345,7 @@ class WebApi:
                 entry = contact_json(world, session, ref, members="full")
                 room = by_encry.get(_as_str(item.get("EncryChatRoomId")))
                 if ref[0] == "person" and room is not None and ref[1] in room.member_set:
-                    entry["DisplayName"] = encode_text(room.display.get(ref[1], ""))
+                    entry["DisplayName"] = wire_text(room.display.get(ref[1], ""))
                 out.append(entry)
         return {"BaseResponse": {"Ret": 0, "ErrMsg": ""}, "Count": len(out), "ContactList": out}
 
@@ -517,12 +517,12 @@ class WebApi:
             fields: dict[str, Any] = {"AppMsgType": 6 if msg_type == 6 else 5}
             match = re.search(r"<title>(.*?)</title>", content, re.S)
             if match:
-                fields["FileName"] = encode_text(match.group(1))
+                fields["FileName"] = wire_text(match.group(1))
             if media is not None:
                 fields["FileSize"] = str(media.get("file_size", ""))
                 fields["MediaId"] = _as_str(msg.get("MediaId"))
-            return Body(49, encode_text(content), fields)
-        return Body(msg_type, encode_text(content))
+            return Body(49, wire_text(content), fields)
+        return Body(msg_type, wire_text(content))
 
     def revoke(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
@@ -693,7 +693,7 @@ class WebApi:
             listed = [member_json(world, session, room.rid, p) for p in room.members]
             return {
                 "BaseResponse": {"Ret": 0, "ErrMsg": ""},
-                "Topic": encode_text(topic),
+                "Topic": wire_text(topic),
                 "PYInitial": "",
                 "QuanPin": "",
                 "MemberCount": len(listed),

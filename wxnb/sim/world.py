@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wxnb.errors import Error
-from wxnb.protocol.records import SPECIAL_USER_NAMES
 from wxnb.sim.clock import Clock
 from wxnb.sim.content import (
     Body,
@@ -46,7 +45,7 @@ from wxnb.sim.content import (
 from wxnb.sim.cursors import SyncKeyCodec
 from wxnb.sim.logins import Credentials, LoginState, PendingLogin, WebSession, new_ticket, new_uuid
 from wxnb.sim.spec import IncomingSpec, PersonSpec, WorldSpec
-from wxnb.sim.usernames import Naming, Ref
+from wxnb.sim.usernames import SPECIAL_ACCOUNTS, Naming, Ref
 
 __all__ = ["LogMessage", "Outgoing", "RoomState", "World", "WorldError"]
 
@@ -183,7 +182,7 @@ class World:
         self.special: dict[int, str] = {}
         for pid in self.friends:
             wxid = self.persons[pid].wxid
-            if wxid in SPECIAL_USER_NAMES:
+            if wxid in SPECIAL_ACCOUNTS:
                 self.special[pid] = wxid
         if "filehelper" not in self.special.values():
             pid = len(self.persons)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wxnb.sim.markup import escape, wire_text, wire_xml
+from wxnb.sim.strict import json_int, json_real
 
 __all__ = [
     "KINDS",
@@ -101,14 +102,32 @@ def _hex(seed: str, n: int = 32) -> str:
     return out[:n]
 
 
+# What a message field may hold (a number outside would poison every later sync reply: orjson
+# cannot write an int beyond 64 bits, and a negative length has no bytes to serve).
+_FIELD_RANGES: Mapping[str, tuple[int, int]] = {
+    "width": (0, 65_535),  # a JPEG's limit
+    "height": (0, 65_535),
+    "voice_length_ms": (0, 3_600_000),
+    "play_length_s": (0, 86_400),
+    "file_size": (0, 2**53),
+}
+
+
 def _int(fields: Mapping[str, object], name: str, default: int) -> int:
-    value = fields.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    """A numeric field, strictly (a JSON number or ASCII digits in its range), or ``default``.
+
+    Raises NumberError (a ValueError) naming the field and its range when the value is unusable.
+    """
+    value = fields.get(name)
+    if value is None:
         return default
-    try:
-        return int(value)
-    except ValueError:
-        return default
+    low, high = _FIELD_RANGES[name]
+    return json_int(value, name, low, high, text=True)
+
+
+def _coordinate(fields: Mapping[str, object], name: str, default: float, limit: float) -> float:
+    value = fields.get(name)
+    return default if value is None else json_real(value, name, -limit, limit)
 
 
 def _str(fields: Mapping[str, object], name: str, default: str = "") -> str:
@@ -243,7 +262,7 @@ def _file(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Bo
 
 def _location(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
     label = _str(fields, "label", "天安门广场")
-    lat, lng = fields.get("lat", 39.9087), fields.get("lng", 116.3975)
+    lat, lng = _coordinate(fields, "lat", 39.9087, 90.0), _coordinate(fields, "lng", 116.3975, 180.0)
     link = f"/cgi-bin/mmwebwx-bin/webwxgetpubliclinkimg?url=xxx&msgid={msg_id}&pictype=location"
     ori = (
         f'<?xml version="1.0"?>\n<msg>\n\t<location x="{lat}" y="{lng}" scale="16" label="{_attr(label)}" '

@@ -131,7 +131,9 @@ class WebSession:
     ``ended`` is 0 while the session is live, else the code its requests now get: 1100 (logged out on
     the phone), 1101 (logged in elsewhere, logged out by the client) or 1102 (forced).
     ``positions`` is the (message, contact) position last handed to the client in a SyncKey: the
-    fallback when a client sends a key that carries no position.
+    fallback when a client sends a key that carries no position. ``start`` is the position when the
+    session began (a key pointing before it comes from an earlier login); ``stamp`` is key 1000 of
+    this login's SyncKeys (its login time, made unique among the world's logins).
     """
 
     number: int
@@ -141,6 +143,8 @@ class WebSession:
     desktop: bool = False
     ended: int = 0
     positions: tuple[int, int] = (0, 0)
+    start: tuple[int, int] = (0, 0)
+    stamp: int = 0
     inited: bool = False
     sent: dict[str, int] = field(default_factory=dict)  # ClientMsgId -> MsgId: resends are idempotent
     #: (chat, sender, prefix) -> JSON pieces with this login's UserNames (``render.message_wire``)

@@ -24,6 +24,7 @@ from wxnb.sim.http import Request, Response
 from wxnb.sim.images import qr_jpeg
 from wxnb.sim.logins import WebSession
 from wxnb.sim.skeletons import skeleton, synccheck_reply
+from wxnb.sim.strict import NumberError, parse_digits
 from wxnb.sim.webapi import Reply, WebApi
 from wxnb.sim.world import World
 
@@ -462,12 +463,12 @@ def _ranged(request: Request, data: bytes, content_type: str) -> Response:
     size = len(data)
     try:
         if start_text:
-            start = int(start_text)
-            end = int(end_text) if end_text else size - 1
+            start = parse_digits(start_text, "range start")
+            end = parse_digits(end_text, "range end") if end_text else size - 1
         else:
-            start = max(0, size - int(end_text))
+            start = max(0, size - parse_digits(end_text, "suffix length"))
             end = size - 1
-    except ValueError:
+    except NumberError:  # a Range header that is not one is ignored (RFC 9110 §14.2)
         return Response(200, data, content_type, [("Accept-Ranges", "bytes")])
     if start >= size or start > end:
         return Response(416, b"", content_type, [("Content-Range", f"bytes */{size}")])

@@ -41,6 +41,7 @@ from wxnb.sim.logins import LoginState, PendingLogin, WebSession
 from wxnb.sim.markup import wire_text, wire_xml
 from wxnb.sim.render import contact_json, member_json, message_wire, user_json
 from wxnb.sim.skeletons import BLOCKED_MESSAGE, login_reply, login_xml, profile_skeleton, skeleton
+from wxnb.sim.strict import NumberError, digits_or_none, json_int, parse_digits
 from wxnb.sim.usernames import Ref
 from wxnb.sim.world import REVOKE_LIMIT_S, Outgoing, World
 
@@ -53,7 +54,7 @@ _UNKNOWN = -1  # Ret for an unknown UserName / message (the seed's reply to an e
 _BAD_REQUEST = 1200
 _RATE_LIMITED = 1205
 _REFUSED = 1204
-_DIGITS_RE = re.compile(r"^\d{1,20}$")
+_MAX_MSG_TYPE = 2**31 - 1
 _PROFILE_JSON = orjson.Fragment(orjson.dumps(profile_skeleton()))  # the same in every sync reply
 
 
@@ -224,7 +225,7 @@ class WebApi:
             now = world.now()
             session.positions = (len(world.log), len(world.contact_log))
             session.inited = True
-            key = world.codec.encode(session.positions[0], session.positions[1], int(session.created), now)
+            key = world.codec.encode(session.positions[0], session.positions[1], session.stamp, now)
             mps = [pid for pid, s in world.friends.items() if s.contact and world.persons[pid].is_mp][:3]
             mp_list = [self._mp_articles(session, pid, now) for pid in mps]
             return {
@@ -301,8 +302,8 @@ class WebApi:
 
     def get_contact(self, session: WebSession, query: Mapping[str, str]) -> JsonReply:
         world = self.world
-        raw_seq = query.get("seq", "0") or "0"
-        seq = int(raw_seq) if _DIGITS_RE.match(raw_seq) else -1
+        seq = digits_or_none(query.get("seq", "0") or "0")
+        seq = -1 if seq is None else seq
         with world.lock:
             refs = self._contact_refs()
             if seq == 0:
@@ -351,9 +352,25 @@ class WebApi:
 
     # ---- sync ---------------------------------------------------------------------------------
 
+    def _from_earlier_login(self, session: WebSession, key: object) -> bool:
+        """True when ``key`` was handed out by an earlier login: its key 1000 is another login's, or
+        its positions point before this login began."""
+        codec = self.world.codec
+        stamp = codec.login_stamp(key)
+        if stamp is not None and stamp != session.stamp:
+            return True
+        decoded = codec.decode(key)
+        if decoded is None:
+            return False
+        msg, contact = decoded
+        return 0 <= msg < session.start[0] or 0 <= contact < session.start[1]
+
+    def _refused(self, session: WebSession, key: object) -> bool:
+        return self.world.old_keys == "refuse" and self._from_earlier_login(session, key)
+
     def _positions(self, session: WebSession, key: object) -> tuple[int, int]:
         world = self.world
-        decoded = world.codec.decode(key)
+        decoded = None if self._refused(session, key) else world.codec.decode(key)
         msg, contact = decoded if decoded is not None else session.positions
         if msg < 0:
             msg = session.positions[0]
@@ -382,6 +399,9 @@ class WebApi:
         """
         world = self.world
         with world.lock:
+            if self._refused(session, body.get("SyncKey")):
+                # World(old_keys="refuse"): a reply the client can tell from any other (docs/simulator.md)
+                return skeleton("webwxsync", _BAD_REQUEST)
             msg, contact = self._positions(session, body.get("SyncKey"))
             batch = world.log[msg : msg + world.sync_batch]
             changes = world.contact_log[contact : contact + world.contact_batch]
@@ -409,7 +429,7 @@ class WebApi:
                 new_msg, new_contact = msg, contact
             else:
                 session.positions = (new_msg, new_contact)
-            key = world.codec.encode(new_msg, new_contact, int(session.created), last_time, full=True)
+            key = world.codec.encode(new_msg, new_contact, session.stamp, last_time, full=True)
             return {
                 "BaseResponse": {"Ret": 0, "ErrMsg": ""},
                 "AddMsgCount": len(messages),
@@ -447,11 +467,10 @@ class WebApi:
         msg = body.get("Msg")
         if not isinstance(msg, dict):
             return skeleton(endpoint, _BAD_REQUEST)
-        msg_type = msg.get("Type", 1)
-        if isinstance(msg_type, str) and msg_type.isdigit():
-            msg_type = int(msg_type)
-        if not isinstance(msg_type, int) or isinstance(msg_type, bool):
-            return skeleton(endpoint, _BAD_REQUEST)
+        try:
+            msg_type = json_int(msg.get("Type", 1), "Msg.Type", 0, _MAX_MSG_TYPE, text=True)
+        except NumberError as exc:
+            return skeleton(endpoint, _BAD_REQUEST, str(exc))
         content = msg.get("Content", "")
         if not isinstance(content, str):
             return skeleton(endpoint, _BAD_REQUEST)
@@ -529,7 +548,7 @@ class WebApi:
         svr = _as_str(body.get("SvrMsgId"))
         with world.lock:
             ref = self._target(session, _as_str(body.get("ToUserName")))
-            message = world.by_msg_id.get(int(svr)) if svr.isdigit() else None
+            message = world.message_by_id(svr)
             if ref is None or message is None or message.chat != ref:
                 return skeleton("webwxrevokemsg", _UNKNOWN)
             if message.sender != world.account or message.body.msg_type in (10002, 51):
@@ -722,7 +741,7 @@ class WebApi:
         world = self.world
         raw = query.get("MsgID", query.get("msgid", ""))
         with world.lock:
-            message = world.by_msg_id.get(int(raw)) if raw.isdigit() else None
+            message = world.message_by_id(raw)
             if message is None or not message.body.media or "width" not in message.body.media:
                 return None
             media = message.body.media
@@ -737,7 +756,7 @@ class WebApi:
         """webwxgetvoice: silent MP3 frames lasting about the voice message's length."""
         raw = query.get("msgid", query.get("MsgID", ""))
         with self.world.lock:
-            message = self.world.by_msg_id.get(int(raw)) if raw.isdigit() else None
+            message = self.world.message_by_id(raw)
             if message is None or not message.body.media or "voice_ms" not in message.body.media:
                 return None
             ms = int(message.body.media["voice_ms"])
@@ -749,7 +768,7 @@ class WebApi:
         """webwxgetvideo: an MP4-shaped byte string (ftyp box + padding), for Range-request handling."""
         raw = query.get("msgid", query.get("MsgID", ""))
         with self.world.lock:
-            message = self.world.by_msg_id.get(int(raw)) if raw.isdigit() else None
+            message = self.world.message_by_id(raw)
             if message is None or not message.body.media or "video_s" not in message.body.media:
                 return None
             seconds = int(message.body.media["video_s"])
@@ -763,18 +782,18 @@ class WebApi:
         request = form.get("uploadmediarequest", "")
         client_media_id = ""
         total = 0
-        match_id = re.search(r'"ClientMediaId"\s*:\s*"?(\d+)', request)
-        match_len = re.search(r'"TotalLen"\s*:\s*"?(\d+)', request)
+        match_id = re.search(r'"ClientMediaId"\s*:\s*"?([0-9]{1,40})', request)
+        match_len = re.search(r'"TotalLen"\s*:\s*"?([0-9]+)', request)
         if match_id:
             client_media_id = match_id.group(1)
-        if match_len:
-            total = int(match_len.group(1))
         try:
-            chunks = int(form.get("chunks", "1") or "1")
-            chunk = int(form.get("chunk", "0") or "0")
-        except ValueError:
-            return skeleton("webwxuploadmedia", _BAD_REQUEST)
-        if not client_media_id or chunks < 1 or not 0 <= chunk < chunks:
+            if match_len:
+                total = parse_digits(match_len.group(1), "TotalLen", 0, 2**53)
+            chunks = parse_digits(form.get("chunks", "1") or "1", "chunks", 1, 100_000)
+            chunk = parse_digits(form.get("chunk", "0") or "0", "chunk", 0, chunks - 1)
+        except NumberError as exc:
+            return skeleton("webwxuploadmedia", _BAD_REQUEST, str(exc))
+        if not client_media_id:
             return skeleton("webwxuploadmedia", _BAD_REQUEST)
         key = f"{session.number}:{client_media_id}"
         with self.world.lock:

@@ -136,6 +136,7 @@ class _Connection(asyncio.Protocol):
         self.discarded = 0
         self.busy = False
         self.closed = False
+        self.eof = False
         self.task: asyncio.Task[None] | None = None
 
     # ---- asyncio.Protocol ---------------------------------------------------------------------
@@ -160,6 +161,26 @@ class _Connection(asyncio.Protocol):
         elif len(self.buf) > self.server.max_body + MAX_HEAD and self.transport is not None:
             # a client piling up pipelined data behind a long poll: do not buffer without bound
             self.transport.abort()
+
+    def eof_received(self) -> bool:
+        """The client sent all it will send (a half-close): answer what is pending, then close.
+
+        A request in progress (a long poll) still gets its reply; a request cut short gets 400
+        instead of a silently closed connection.
+        """
+        self.eof = True
+        if not self.busy:
+            self._after_eof()
+        return True  # keep the transport: this side closes it once it has answered
+
+    def _after_eof(self) -> None:
+        if self.closed or self.transport is None:
+            return
+        if self.buf or self.state != _HEAD:
+            self._write_simple(400, b"the request ended before it was complete", close=True)
+        else:
+            self.transport.close()
+            self.closed = True
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -206,6 +227,8 @@ class _Connection(asyncio.Protocol):
             return
         self._respond(request, response)
         self._serve()
+        if self.eof and not self.busy:
+            self._after_eof()
 
     def _parse(self) -> Request | None:
         buf = self.buf

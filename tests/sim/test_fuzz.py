@@ -1,14 +1,15 @@
 """A bounded, seeded fuzz of every protocol endpoint and every control call, over raw sockets.
 
 Each request starts from a valid one (this login's credentials, real UserNames and MsgIds) and
-mutates it: query values, JSON leaves, headers, the body's bytes, the request line. The run fails on
-any traceback in the simulator (its error log, its loggers at ERROR, any thread that died), any 5xx
-(no fault is left active: the control calls that add faults are followed by a clear), and any
-request left without a reply.
+mutates it: query values, JSON leaves, headers, the body's bytes, the request line; some connections
+carry 2-3 pipelined requests. The run fails on any traceback in the simulator (its error log, its
+loggers at ERROR, any thread that died), any 5xx (no fault is left active: the control calls that add
+faults are followed by a clear), and any request left without a reply (unless an earlier reply on
+its connection said ``Connection: close``).
 
-In CI it sends ``WXNB_FUZZ_REQUESTS`` requests (default 5,000: a few seconds, well under 30); set it higher for a
-longer run, and ``WXNB_FUZZ_SEED`` to replay another seed. Figures (requests, time, RSS growth) are
-printed at the end (``pytest -s``).
+In CI it sends ``WXNB_FUZZ_REQUESTS`` requests (default 5,000: a few seconds, well under 30); set it
+higher for a longer run, and ``WXNB_FUZZ_SEED`` to replay another seed. Figures (requests, time, RSS
+growth) are printed at the end (``pytest -s``).
 """
 
 from __future__ import annotations
@@ -140,13 +141,22 @@ def _exchange(port: int, data: bytes) -> bytes:
     return b"".join(chunks)
 
 
-def _final_status(reply: bytes) -> int | None:
-    """The status of the final response (after any ``100 Continue``), None when there is none."""
-    while reply.startswith(b"HTTP/1.1 100 "):
-        reply = reply.split(b"\r\n\r\n", 1)[1] if b"\r\n\r\n" in reply else b""
-    if not reply.startswith(b"HTTP/1.1 ") or len(reply) < 12 or not reply[9:12].isdigit():
-        return None
-    return int(reply[9:12])
+def _responses(raw: bytes) -> list[tuple[int, bool]]:
+    """(status, closes the connection) of each final response in ``raw`` (``100 Continue`` skipped).
+
+    Raises AssertionError when the bytes are not well-formed responses (every reply of this server
+    has a Content-Length)."""
+    out: list[tuple[int, bool]] = []
+    while raw:
+        head, sep, rest = raw.partition(b"\r\n\r\n")
+        assert sep and head.startswith(b"HTTP/1.1 ") and head[9:12].isdigit(), raw[:200]
+        status = int(head[9:12])
+        lines = head.lower().split(b"\r\n")
+        length = next((int(line[15:]) for line in lines if line.startswith(b"content-length:")), 0)
+        raw = rest[length:]
+        if status != 100:
+            out.append((status, b"connection: close" in lines))
+    return out
 
 
 class Fuzzer:
@@ -337,7 +347,7 @@ class Fuzzer:
             return out_list
         return rng.choice(HOSTILE_JSON)
 
-    def build(self, method: str, path: str, query: dict[str, str], body: Any) -> bytes:
+    def build(self, method: str, path: str, query: dict[str, str], body: Any, *, last: bool = True) -> bytes:
         rng = self.rng
         query = dict(query)
         if query and rng.random() < 0.5:
@@ -371,7 +381,8 @@ class Fuzzer:
         elif roll < 0.08:
             payload = bytes(rng.randrange(256) for _ in range(rng.randrange(64)))  # garbage bytes
         cookie = f"wxuin={self.web.uin}; wxsid={self.web.sid}"
-        headers = [b"Host: 127.0.0.1", b"Cookie: " + cookie.encode(), b"Connection: close"]
+        connection = b"Connection: close" if last else b"Connection: keep-alive"
+        headers = [b"Host: 127.0.0.1", b"Cookie: " + cookie.encode(), connection]
         if payload or method == "POST":
             headers.append(b"Content-Length: %d" % len(payload))
         if content_type:
@@ -411,18 +422,30 @@ def test_no_request_breaks_the_simulator(
         fuzzer = Fuzzer(sim, rng)
         rss_before = _rss_kib()
         started = time.perf_counter()
-        for index in range(REQUESTS):
+        while figures.sent < REQUESTS:
+            index = figures.sent
             control = rng.random() < 0.25
-            request = fuzzer.control_request() if control else fuzzer.protocol_request()
-            data = fuzzer.build(*request)
+            # a few keep-alive connections carry 2-3 pipelined protocol requests (answered in order)
+            count = 1 if control or rng.random() < 0.85 else min(rng.choice([2, 3]), REQUESTS - index)
+            requests = [
+                fuzzer.control_request() if control else fuzzer.protocol_request() for _ in range(count)
+            ]
+            data = b"".join(fuzzer.build(*r, last=i == count - 1) for i, r in enumerate(requests))
             reply = _exchange(sim.port, data)
-            figures.sent += 1
-            status = _final_status(reply)
-            figures.by_status[status or 0] = figures.by_status.get(status or 0, 0) + 1
-            if status is None:
-                figures.failures.append(f"#{index}: no reply to {data[:300]!r}")
-            elif status >= 500:
-                figures.failures.append(f"#{index}: {status} for {data[:300]!r}: {reply[:300]!r}")
+            figures.sent += count
+            try:
+                answered = _responses(reply)
+            except AssertionError:
+                figures.failures.append(f"#{index}: not HTTP: {reply[:300]!r} for {data[:300]!r}")
+                answered = []
+            for status, _ in answered:
+                figures.by_status[status] = figures.by_status.get(status, 0) + 1
+                if status >= 500:
+                    figures.failures.append(f"#{index}: {status} for {data[:300]!r}: {reply[:300]!r}")
+            if not answered or (len(answered) < count and not answered[-1][1]):
+                figures.failures.append(
+                    f"#{index}: {len(answered)} replies to {count} requests: {data[:300]!r}"
+                )
             if control:
                 _reset_side_effects(sim)
             if not fuzzer.session_alive():

@@ -48,7 +48,12 @@ HOSTILE_TEXT = [
     "0", "00000000000000000000001", "18446744073709551616", "-9223372036854775809", "\x00", "%", "%C2%B2",
     "😄", "@@", "@", "a,b,,", "<br/>", "&amp;", "'\"", "\u2005", "\r\n", "x" * 5000,
 ]  # fmt: skip
+VALID_HEADERS = [
+    b"Range: bytes=0-9", b"Range: bytes=-5", b"Range: bytes=3-", b"Range: bytes=0-0",
+    b"Content-Type: application/json;charset=UTF-8", b"Expect: 100-continue", b"Accept-Encoding: gzip",
+]  # fmt: skip
 HOSTILE_JSON: list[Any] = [
+    "x" * 20_000,  # beyond the fuzzed simulator's max_body (8 KiB)
     None, True, False, 0, -1, 1.5, -0.0, 1e308, -1e308, 2**63 - 1, 2**63, 2**64 - 1, -(2**63), 10**18,
     "", "²", "٣", "-1", "1e308", "9" * 30, "x" * 5000, [], {}, [None], {"": None}, [[[[[[[[]]]]]]]],
     {"Key": "²", "Val": 1e308}, [{"UserName": "²"}], {"Count": 1e308, "List": [{"Key": 1, "Val": -1}]},
@@ -171,6 +176,20 @@ class Fuzzer:
         for kind in ("image", "voice", "video", "file", "text"):
             self.msg_ids.append(sim.phone.send(("friend", ANN), kind=kind, text="hello"))
         self.msg_ids.append(self.web.send_text("filehelper", "mine")["MsgID"])
+        self.media_ids = [
+            "@crypt_1",
+            self.upload(b"\xff\xd8" + b"\xff\xc0\x00\x11\x08\x01\xe0\x02\x80" + b"\x00" * 20),
+        ]
+
+    def upload(self, data: bytes) -> str:
+        """A real MediaId, for the sends that need one (uploaded the way web clients do)."""
+        request = {"BaseRequest": self.web.base_request, "ClientMediaId": 1, "TotalLen": len(data)}
+        form = {"mediatype": "pic", "uploadmediarequest": json.dumps(request), "chunks": "1", "chunk": "0"}
+        reply = self.web.http.post(
+            f"{self.web.base}{API}/webwxuploadmedia?f=json", data=form, files={"filename": ("a.jpg", data)}
+        ).json()
+        assert reply["BaseResponse"]["Ret"] == 0, reply
+        return str(reply["MediaId"])
 
     def relogin(self) -> None:
         self.web.close()
@@ -199,12 +218,15 @@ class Fuzzer:
         sync = {"sid": web.sid, "uin": web.uin, **auth}
         msg = {
             "Type": 1, "Content": "hi", "FromUserName": web.user_name, "ToUserName": self.name(),
-            "LocalID": "17000000000000000", "ClientMsgId": "17000000000000000", "MediaId": "@crypt_1",
+            "LocalID": "17000000000000000", "ClientMsgId": "17000000000000000",
+            "MediaId": rng.choice(self.media_ids),
         }  # fmt: skip
         synckey = "|".join(f"{k['Key']}_{k['Val']}" for k in web.sync_key["List"])
         br = self.base_request()
         jslogin = {"appid": "wx782c26e4c19acffb", "fun": "new", "lang": "zh_CN", "_": "1"}
-        poll = {"loginicon": "true", "uuid": "x==", "tip": "1", "r": "-1", "_": "1"}
+        with self.sim.world.lock:
+            uuids = ["x==", *list(self.sim.world.logins)[-5:]]
+        poll = {"loginicon": "true", "uuid": rng.choice(uuids), "tip": "1", "r": "-1", "_": "1"}
         page = {"ticket": "t", "uuid": "u", "lang": "zh_CN", "scan": "1"}
         check = {**sync, "r": "1", "deviceid": "e1", "synckey": synckey, "_": "1"}
         send = API + "/" + rng.choice(SEND_ENDPOINTS)
@@ -307,6 +329,18 @@ class Fuzzer:
         name, body = rng.choice(posts)
         return "POST", "/_sim/" + name, {}, body
 
+    def chunked(self, payload: bytes) -> bytes:
+        """``payload`` in chunked framing: random chunk sizes, sometimes extensions and a trailer."""
+        rng = self.rng
+        out, i = [], 0
+        while i < len(payload):
+            size = rng.randint(1, max(1, len(payload) - i))
+            ext = b";x=y" if rng.random() < 0.1 else b""
+            out.append(b"%x%s\r\n%s\r\n" % (size, ext, payload[i : i + size]))
+            i += size
+        out.append(b"0\r\nX-Trailer: 1\r\n\r\n" if rng.random() < 0.2 else b"0\r\n\r\n")
+        return b"".join(out)
+
     def upload_form(self) -> Multipart:
         rng = self.rng
         request = {
@@ -380,13 +414,21 @@ class Fuzzer:
             payload = payload[: rng.randrange(len(payload) + 1)]  # cut JSON
         elif roll < 0.08:
             payload = bytes(rng.randrange(256) for _ in range(rng.randrange(64)))  # garbage bytes
-        cookie = f"wxuin={self.web.uin}; wxsid={self.web.sid}"
         connection = b"Connection: close" if last else b"Connection: keep-alive"
-        headers = [b"Host: 127.0.0.1", b"Cookie: " + cookie.encode(), connection]
-        if payload or method == "POST":
+        headers = [b"Host: 127.0.0.1", connection]
+        roll = rng.random()
+        if roll < 0.9:  # else no cookie: a GET endpoint has no other credentials
+            sid = self.web.sid if roll < 0.85 else "wrong"
+            headers.append(f"Cookie: wxuin={self.web.uin}; wxsid={sid}".encode())
+        if (payload or method == "POST") and rng.random() < 0.1:
+            headers.append(b"Transfer-Encoding: chunked")
+            payload = self.chunked(payload)
+        elif payload or method == "POST":
             headers.append(b"Content-Length: %d" % len(payload))
         if content_type:
             headers.append(b"Content-Type: " + content_type)
+        if rng.random() < 0.1:
+            headers.append(rng.choice(VALID_HEADERS))
         if rng.random() < 0.15:
             headers.append(rng.choice(HOSTILE_HEADERS))
         line = f"{method} {target} HTTP/1.1".encode()
@@ -418,7 +460,7 @@ def test_no_request_breaks_the_simulator(
     records, died = watched
     rng = random.Random(SEED)
     figures = Figures()
-    with Simulator(make_spec(), hold=0.05, seed=SEED) as sim:
+    with Simulator(make_spec(), hold=0.01, seed=SEED, max_body=8192) as sim:
         fuzzer = Fuzzer(sim, rng)
         rss_before = _rss_kib()
         started = time.perf_counter()
@@ -472,8 +514,10 @@ def test_no_request_breaks_the_simulator(
 
 def _reset_side_effects(sim: Simulator) -> None:
     """Undo what a control call leaves running that would make later replies legitimately fail:
-    faults (a 5xx or a reset is then asked for), budgets, and the traffic runner."""
-    sim.faults.clear()
+    fault rules (a 5xx or a reset is then asked for), the traffic runner and auto-confirm timers.
+    Rate budgets stay: a spent one answers Ret 1205, which the fuzz should reach."""
+    for rule in sim.faults.rules():
+        sim.faults.remove(rule.id)
     if sim.traffic is not None:
         sim.traffic.stop()
     sim.phone.auto_confirm(None)

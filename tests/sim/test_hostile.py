@@ -291,3 +291,34 @@ def test_hostile_requests_leave_no_error_behind(sim: Simulator, client: WebClien
     ctl(sim, "clock/advance", {"seconds": 1e300})
     assert sim.errors == []
     assert_sync_still_answers(client)
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\n",  # the head never ends
+        b"POST /cgi-bin/mmwebwx-bin/webwxinit HTTP/1.1\r\nContent-Length: 10\r\n\r\n{}",  # short body
+        b"POST /cgi-bin/mmwebwx-bin/webwxinit HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+    ],
+)
+def test_a_request_cut_short_by_a_half_close_gets_400(sim: Simulator, partial: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", sim.port), timeout=10) as sock:
+        sock.sendall(partial)
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(1000).startswith(b"HTTP/1.1 400 ")
+
+
+def test_a_long_poll_still_answers_after_the_client_half_closes(sim: Simulator, client: WebClient) -> None:
+    client.drain()
+    url = client.synccheck_url()
+    target = url[len(client.base) :]
+    cookie = f"wxuin={client.uin}; wxsid={client.sid}"
+    request = f"GET {target} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\n\r\n".encode()
+    with socket.create_connection(("127.0.0.1", sim.port), timeout=10) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := sock.recv(1000):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 200 ")
+    assert reply.endswith(b'window.synccheck={retcode:"0",selector:"0"}')

@@ -152,15 +152,18 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.buf += data
         if not self.busy:
-            try:
-                self._serve()
-            except Exception as exc:  # a bug in reading bytes: reported, answered, never a dead connection
-                logger.exception("reading a request failed")
-                self.server.report(exc)
-                self._write_simple(400, b"bad request", close=True)
+            self._serve_guarded()
         elif len(self.buf) > self.server.max_body + MAX_HEAD and self.transport is not None:
             # a client piling up pipelined data behind a long poll: do not buffer without bound
             self.transport.abort()
+
+    def _serve_guarded(self) -> None:
+        try:
+            self._serve()
+        except Exception as exc:  # a bug in reading bytes: reported, answered, never a dead connection
+            logger.exception("reading a request failed")
+            self.server.report(exc)
+            self._write_simple(400, b"bad request", close=True)
 
     def eof_received(self) -> bool:
         """The client sent all it will send (a half-close): answer what is pending, then close.
@@ -226,7 +229,7 @@ class _Connection(asyncio.Protocol):
         if self.closed:
             return
         self._respond(request, response)
-        self._serve()
+        self._serve_guarded()
         if self.eof and not self.busy:
             self._after_eof()
 

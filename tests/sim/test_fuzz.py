@@ -500,10 +500,14 @@ def test_no_request_breaks_the_simulator(
         elapsed = time.perf_counter() - started
         rss_after = _rss_kib()
         errors = list(sim.errors)
+        with sim.world.lock:  # what the requests added to the world (it keeps all of it, by design)
+            world = sim.world
+            state = f"{len(world.log)} messages, {len(world.logins)} logins, {len(world.outbox)} sends"
     growth = "unknown" if rss_before is None or rss_after is None else f"{rss_after - rss_before:+d} KiB"
     print(
         f"\nfuzz: {figures.sent} requests in {elapsed:.1f} s ({figures.sent / elapsed:.0f}/s), seed {SEED}, "
-        f"RSS {rss_before} -> {rss_after} KiB ({growth}), statuses {dict(sorted(figures.by_status.items()))}"
+        f"RSS {rss_before} -> {rss_after} KiB ({growth}; world: {state}), "
+        f"statuses {dict(sorted(figures.by_status.items()))}"
     )
     assert errors == [], errors
     assert [r.getMessage() for r in records.records] == []

@@ -8,9 +8,9 @@ import importlib
 import pytest
 
 MODULES = [
-    "wxnb.sim.clock", "wxnb.sim.content", "wxnb.sim.faults", "wxnb.sim.http", "wxnb.sim.images",
-    "wxnb.sim.jpeg", "wxnb.sim.naming", "wxnb.sim.phone", "wxnb.sim.render", "wxnb.sim.replies",
-    "wxnb.sim.sessions", "wxnb.sim.simulator", "wxnb.sim.synckey", "wxnb.sim.world",
+    "wxnb.sim.clock", "wxnb.sim.content", "wxnb.sim.cursors", "wxnb.sim.faults", "wxnb.sim.http",
+    "wxnb.sim.images", "wxnb.sim.jpeg", "wxnb.sim.logins", "wxnb.sim.markup", "wxnb.sim.phone",
+    "wxnb.sim.render", "wxnb.sim.simulator", "wxnb.sim.skeletons", "wxnb.sim.usernames", "wxnb.sim.world",
 ]  # fmt: skip
 
 

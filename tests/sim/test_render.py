@@ -7,8 +7,8 @@ import pytest
 
 from tests.sim.conftest import ANN, BIG_ROOM, LONER, ME, SAVED_ROOM, STRANGERS, TOM, make_spec
 from wxnb.sim.content import KINDS
+from wxnb.sim.logins import WebSession
 from wxnb.sim.render import message_json, message_wire
-from wxnb.sim.sessions import Session
 from wxnb.sim.world import World
 
 _FIELDS: dict[str, dict[str, object]] = {
@@ -18,7 +18,7 @@ _FIELDS: dict[str, dict[str, object]] = {
 }
 
 
-def _login(world: World) -> Session:
+def _login(world: World) -> WebSession:
     login = world.new_login()
     world.confirm(login.uuid)
     return world.start_session(login)

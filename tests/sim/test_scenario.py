@@ -204,7 +204,7 @@ def test_tiny_is_small_enough_to_read() -> None:
 def test_docstring_examples_run() -> None:
     import doctest
 
-    from wxnb.sim import names, scenario, traffic
+    from wxnb.sim import nametables, scenario, traffic
 
-    for module in (names, scenario, traffic):
+    for module in (nametables, scenario, traffic):
         assert doctest.testmod(module).failed == 0, module.__name__

@@ -11,11 +11,11 @@ from PIL import Image
 
 from tests.sim.conftest import ANN, BIG_ROOM, LONER, STRANGERS, make_spec
 from wxnb.sim.content import compose
+from wxnb.sim.cursors import SyncKeyCodec, format_synccheck_key, parse_synccheck_key
 from wxnb.sim.jpeg import encode_gray, encode_rgb
-from wxnb.sim.naming import Naming
 from wxnb.sim.phone import Phone
 from wxnb.sim.spec import AccountSpec, FriendSpec, IncomingSpec, PersonSpec, RoomSpec, WorldSpec
-from wxnb.sim.synckey import SyncKeyCodec, format_synccheck_key, parse_synccheck_key
+from wxnb.sim.usernames import Naming
 from wxnb.sim.world import World, WorldError
 
 

@@ -18,7 +18,11 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["Clock"]
+from wxnb.sim.strict import NumberError, json_real
+
+__all__ = ["MAX_OFFSET_S", "Clock"]
+
+MAX_OFFSET_S = 100 * 366 * 86_400.0  # a century ahead of the wall clock, at most
 
 
 class Clock:
@@ -40,10 +44,16 @@ class Clock:
             >>> c = Clock(); c.advance(5); c.offset
             5.0
         """
-        if seconds < 0:
-            raise ValueError(f"a clock only moves forward: advance({seconds}) is negative")
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds < 0:
+            raise NumberError(f"a clock only moves forward: advance({seconds}) is negative")
+        step = json_real(seconds, "seconds", 0.0, MAX_OFFSET_S)
         with self._lock:
-            self._offset += seconds
+            if self._offset + step > MAX_OFFSET_S:
+                # times beyond this would not fit the replies' 64-bit fields and no client reads them
+                raise NumberError(
+                    f"the clock may run at most {MAX_OFFSET_S:g} s ahead; it is {self._offset:g} s ahead now"
+                )
+            self._offset += step
             listeners = list(self._listeners)
         for listener in listeners:
             listener()

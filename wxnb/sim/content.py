@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from wxnb.protocol.wiretext import encode_text
+from wxnb.sim.markup import escape, wire_text, wire_xml
+from wxnb.sim.strict import json_int, json_real
 
 __all__ = [
     "KINDS",
@@ -87,19 +88,9 @@ class PersonFacts:
     attr_status: int = 0
 
 
-def _esc(text: str) -> str:
-    """Escape ``& < >`` (the wire rule for text and for XML embedded in Content)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _attr(text: str) -> str:
     """Escape a value for an XML attribute (before the whole XML is escaped for the wire)."""
-    return _esc(text).replace('"', "&quot;")
-
-
-def _wire_xml(xml: str) -> str:
-    """Embedded XML as the wire carries it: escaped, new lines as ``<br/>``."""
-    return _esc(xml).replace("\n", "<br/>")
+    return escape(text).replace('"', "&quot;")
 
 
 def _hex(seed: str, n: int = 32) -> str:
@@ -111,14 +102,32 @@ def _hex(seed: str, n: int = 32) -> str:
     return out[:n]
 
 
+# What a message field may hold (a number outside would poison every later sync reply: orjson
+# cannot write an int beyond 64 bits, and a negative length has no bytes to serve).
+_FIELD_RANGES: Mapping[str, tuple[int, int]] = {
+    "width": (0, 65_535),  # a JPEG's limit
+    "height": (0, 65_535),
+    "voice_length_ms": (0, 3_600_000),
+    "play_length_s": (0, 86_400),
+    "file_size": (0, 2**53),
+}
+
+
 def _int(fields: Mapping[str, object], name: str, default: int) -> int:
-    value = fields.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    """A numeric field, strictly (a JSON number or ASCII digits in its range), or ``default``.
+
+    Raises NumberError (a ValueError) naming the field and its range when the value is unusable.
+    """
+    value = fields.get(name)
+    if value is None:
         return default
-    try:
-        return int(value)
-    except ValueError:
-        return default
+    low, high = _FIELD_RANGES[name]
+    return json_int(value, name, low, high, text=True)
+
+
+def _coordinate(fields: Mapping[str, object], name: str, default: float, limit: float) -> float:
+    value = fields.get(name)
+    return default if value is None else json_real(value, name, -limit, limit)
 
 
 def _str(fields: Mapping[str, object], name: str, default: str = "") -> str:
@@ -132,7 +141,7 @@ def _thumb(width: int, height: int, limit: int = 120) -> tuple[int, int]:
 
 
 def _text(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
-    return Body(1, encode_text(text))
+    return Body(1, wire_text(text))
 
 
 def _image(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
@@ -150,7 +159,7 @@ def _image(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> B
     )
     return Body(
         3,
-        _wire_xml(xml),
+        wire_xml(xml),
         {"ImgStatus": 2, "ImgWidth": tw, "ImgHeight": th},
         media={"width": width, "height": height},
     )
@@ -163,7 +172,7 @@ def _voice(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> B
         f'length="{ms * 2}" bufid="0" clientmsgid="{_hex(f"v{msg_id}", 40)}" fromusername="{_attr(wxid)}" />'
         "</msg>"
     )
-    return Body(34, _wire_xml(xml), {"VoiceLength": ms}, media={"voice_ms": ms})
+    return Body(34, wire_xml(xml), {"VoiceLength": ms}, media={"voice_ms": ms})
 
 
 def _video(text: str, fields: Mapping[str, object], msg_id: int, wxid: str, msg_type: int = 43) -> Body:
@@ -179,7 +188,7 @@ def _video(text: str, fields: Mapping[str, object], msg_id: int, wxid: str, msg_
     )
     return Body(
         msg_type,
-        _wire_xml(xml),
+        wire_xml(xml),
         {"PlayLength": seconds, "ImgWidth": tw, "ImgHeight": th, "ImgStatus": 2},
         media={"width": tw, "height": th, "video_s": seconds},
     )
@@ -199,7 +208,7 @@ def _sticker(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) ->
     )
     return Body(
         47,
-        _wire_xml(xml),
+        wire_xml(xml),
         {"ImgStatus": 2, "ImgWidth": 240, "ImgHeight": 240, "HasProductId": 0},
         media={"width": 240, "height": 240},
     )
@@ -209,11 +218,12 @@ def _appmsg(
     app_type: int, title: str, des: str, url: str, wxid: str, attach: str = "", appid: str = ""
 ) -> str:
     return (
-        f'<msg><appmsg appid="{_attr(appid)}" sdkver="0"><title>{_esc(title)}</title><des>{_esc(des)}</des>'
+        f'<msg><appmsg appid="{_attr(appid)}" sdkver="0"><title>{escape(title)}</title>'
+        f"<des>{escape(des)}</des>"
         f"<action></action><type>{app_type}</type><showtype>0</showtype><content></content>"
-        f"<url>{_esc(url)}</url><thumburl></thumburl>"
+        f"<url>{escape(url)}</url><thumburl></thumburl>"
         f"<appattach>{attach or '<totallen>0</totallen><attachid></attachid><fileext></fileext>'}</appattach>"
-        f"<extinfo></extinfo></appmsg><fromusername>{_esc(wxid)}</fromusername><scene>0</scene>"
+        f"<extinfo></extinfo></appmsg><fromusername>{escape(wxid)}</fromusername><scene>0</scene>"
         "<appinfo><version>1</version><appname></appname></appinfo><commenturl></commenturl></msg>"
     )
 
@@ -224,8 +234,8 @@ def _link(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Bo
     des = _str(fields, "description")
     return Body(
         49,
-        _wire_xml(_appmsg(5, title, des, url, wxid)),
-        {"AppMsgType": 5, "FileName": encode_text(title), "Url": url},
+        wire_xml(_appmsg(5, title, des, url, wxid)),
+        {"AppMsgType": 5, "FileName": wire_text(title), "Url": url},
     )
 
 
@@ -234,16 +244,16 @@ def _file(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Bo
     size = _int(fields, "file_size", 1024)
     ext = name.rpartition(".")[2] if "." in name else ""
     media_id = "@crypt_" + _hex(f"f{msg_id}", 200)
-    attach = f"<totallen>{size}</totallen><attachid>{media_id}</attachid><fileext>{_esc(ext)}</fileext>"
+    attach = f"<totallen>{size}</totallen><attachid>{media_id}</attachid><fileext>{escape(ext)}</fileext>"
     return Body(
         49,
-        _wire_xml(_appmsg(6, name, "", "", wxid, attach=attach, appid="wxcb8d4298c6a09bcb")),
+        wire_xml(_appmsg(6, name, "", "", wxid, attach=attach, appid="wxcb8d4298c6a09bcb")),
         {
             "AppMsgType": 6,
-            "FileName": encode_text(name),
+            "FileName": wire_text(name),
             "FileSize": str(size),
             "MediaId": media_id,
-            "EncryFileName": _esc(name).replace(" ", "%20"),
+            "EncryFileName": escape(name).replace(" ", "%20"),
             "AppInfo": {"AppID": "wxcb8d4298c6a09bcb", "Type": 0},
         },
         media={"file_size": size},
@@ -252,7 +262,7 @@ def _file(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Bo
 
 def _location(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
     label = _str(fields, "label", "天安门广场")
-    lat, lng = fields.get("lat", 39.9087), fields.get("lng", 116.3975)
+    lat, lng = _coordinate(fields, "lat", 39.9087, 90.0), _coordinate(fields, "lng", 116.3975, 180.0)
     link = f"/cgi-bin/mmwebwx-bin/webwxgetpubliclinkimg?url=xxx&msgid={msg_id}&pictype=location"
     ori = (
         f'<?xml version="1.0"?>\n<msg>\n\t<location x="{lat}" y="{lng}" scale="16" label="{_attr(label)}" '
@@ -260,7 +270,7 @@ def _location(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -
     )
     return Body(
         1,
-        encode_text(f"{label}:\n{link}"),
+        wire_text(f"{label}:\n{link}"),
         {
             "SubMsgType": 48,
             "Url": f"http://apis.map.qq.com/uri/v1/geocoder?coord={lat},{lng}",
@@ -272,24 +282,24 @@ def _location(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -
 
 def _live_location(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
     xml = _appmsg(17, "[位置共享]", "", "", wxid)
-    return Body(49, _wire_xml(xml), {"AppMsgType": 17, "FileName": encode_text("[位置共享]")})
+    return Body(49, wire_xml(xml), {"AppMsgType": 17, "FileName": wire_text("[位置共享]")})
 
 
 def _transfer(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
     amount = _str(fields, "amount", "¥8.88")
     xml = _appmsg(2000, "微信转账", f"收到转账{amount}", "", wxid)
-    return Body(49, _wire_xml(xml), {"AppMsgType": 2000, "FileName": encode_text("微信转账")})
+    return Body(49, wire_xml(xml), {"AppMsgType": 2000, "FileName": wire_text("微信转账")})
 
 
 def _red_packet(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
     xml = _appmsg(2001, "微信红包", "恭喜发财，大吉大利", "", wxid)
-    return Body(49, _wire_xml(xml), {"AppMsgType": 2001, "FileName": encode_text("微信红包")})
+    return Body(49, wire_xml(xml), {"AppMsgType": 2001, "FileName": wire_text("微信红包")})
 
 
 def _mini_program(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
     title = _str(fields, "title", "小程序")
     xml = _appmsg(33, title, "", "https://mp.weixin.qq.com/mp/waerrpage", wxid, appid="wx" + _hex(title, 16))
-    return Body(49, _wire_xml(xml), {"AppMsgType": 33, "FileName": encode_text(title)})
+    return Body(49, wire_xml(xml), {"AppMsgType": 33, "FileName": wire_text(title)})
 
 
 def _voip(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
@@ -297,15 +307,15 @@ def _voip(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Bo
         "<voipinvitemsg><roomid>0</roomid><key>0</key><status>1</status>"
         "<invitetype>0</invitetype></voipinvitemsg>"
     )
-    return Body(50, _wire_xml(xml))
+    return Body(50, wire_xml(xml))
 
 
 def _system(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
-    return Body(10000, encode_text(text or _str(fields, "text")), prefix=False)
+    return Body(10000, wire_text(text or _str(fields, "text")), prefix=False)
 
 
 def _notice(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Body:
-    return Body(9999, encode_text(text or _str(fields, "text")), prefix=False)
+    return Body(9999, wire_text(text or _str(fields, "text")), prefix=False)
 
 
 _COMPOSERS: dict[str, Callable[[str, Mapping[str, object], int, str], Body]] = {
@@ -350,12 +360,12 @@ def compose(
 def _recommend(who: PersonFacts, content: str, scene: int, ticket: str, op: int) -> dict[str, Any]:
     return {
         "UserName": person_ref(who.pid),
-        "NickName": encode_text(who.nickname),
+        "NickName": wire_text(who.nickname),
         "QQNum": 0,
-        "Province": encode_text(who.province),
-        "City": encode_text(who.city),
-        "Content": encode_text(content),
-        "Signature": encode_text(who.signature),
+        "Province": wire_text(who.province),
+        "City": wire_text(who.city),
+        "Content": wire_text(content),
+        "Signature": wire_text(who.signature),
         "Alias": who.alias,
         "Scene": scene,
         "VerifyFlag": who.verify_flag,
@@ -375,7 +385,7 @@ def card_body(card: PersonFacts) -> Body:
         f'sign="{_attr(card.signature)}" sex="{card.sex}" certflag="0" certinfo="" brandIconUrl="" '
         'brandHomeUrl="" brandSubscriptConfigUrl="" brandFlags="0" regionCode="" />\n'
     )
-    return Body(42, _wire_xml(xml), {"RecommendInfo": _recommend(card, "", 17, "", 0)}, refs=True)
+    return Body(42, wire_xml(xml), {"RecommendInfo": _recommend(card, "", 17, "", 0)}, refs=True)
 
 
 def friend_request_body(who: PersonFacts, greeting: str, msg_id: int, msg_type: int = 37) -> Body:
@@ -394,14 +404,14 @@ def friend_request_body(who: PersonFacts, greeting: str, msg_id: int, msg_type: 
         "FromUserName": "fmessage",
         "Ticket": ticket,
     }
-    return Body(msg_type, _wire_xml(xml), fields, refs=True, prefix=False)
+    return Body(msg_type, wire_xml(xml), fields, refs=True, prefix=False)
 
 
 def revoke_body(chat_ref: str, svr_msg_id: int, client_msg_id: str, replace: str) -> Body:
     """A revoke notice (10002) for ``svr_msg_id`` in the chat whose placeholder is ``chat_ref``."""
     xml = (
         f'<sysmsg type="revokemsg"><revokemsg><session>{chat_ref}</session>'
-        f"<oldmsgid>{_esc(client_msg_id)}</oldmsgid><msgid>{svr_msg_id}</msgid>"
+        f"<oldmsgid>{escape(client_msg_id)}</oldmsgid><msgid>{svr_msg_id}</msgid>"
         f"<replacemsg><![CDATA[{replace}]]></replacemsg></revokemsg></sysmsg>"
     )
-    return Body(10002, _wire_xml(xml), refs=True)
+    return Body(10002, wire_xml(xml), refs=True)

@@ -22,6 +22,7 @@ from wxnb.sim.clock import Clock
 from wxnb.sim.faults import Faults
 from wxnb.sim.http import Request, Response
 from wxnb.sim.phone import Phone
+from wxnb.sim.strict import MAX_INT64, parse_digits
 from wxnb.sim.webapi import login_pending
 from wxnb.sim.world import World, WorldError
 
@@ -101,6 +102,7 @@ class ControlApi:
             "budget": self._budget,
             "clock/advance": self._advance,
             "traffic": self._traffic,
+            "old_keys": self._old_keys,
         }
 
     def __call__(self, request: Request) -> Response:
@@ -159,22 +161,19 @@ class ControlApi:
                 if session is None
                 else {"number": session.number, "live": session.live, "ended": session.ended},
                 "clock_offset": self.clock.offset,
+                "old_keys": world.old_keys,
             }
 
     def _outbox(self, query: dict[str, str]) -> dict[str, Any]:
-        since = query.get("since", "0")
-        if not since.isdigit():
-            raise _Bad("since must be a non-negative integer")
-        entries = self.world.outbox_since(int(since))
-        return {"entries": [e.as_json() for e in entries], "next": int(since) + len(entries)}
+        since = parse_digits(query.get("since", "0"), "since", 0, MAX_INT64)
+        entries = self.world.outbox_since(since)
+        return {"entries": [e.as_json() for e in entries], "next": since + len(entries)}
 
     def _members(self, query: dict[str, str]) -> Any:
         world = self.world
         rid = query.get("rid")
         if rid is not None:
-            if not rid.isdigit():
-                raise _Bad("rid must be an integer")
-            return world.members(int(rid))
+            return world.members(parse_digits(rid, "rid", 0, MAX_INT64))
         with world.lock:
             return {str(r): list(room.members) for r, room in world.rooms.items()}
 
@@ -221,7 +220,7 @@ class ControlApi:
 
     def _auto_confirm(self, body: dict[str, Any]) -> dict[str, Any]:
         delay = _field(body, "delay", (int, float, type(None)), None)
-        self.phone.auto_confirm(None if delay is None else float(delay))
+        self.phone.auto_confirm(delay)
         return {"delay": delay}
 
     def _chat(self, body: dict[str, Any]) -> Any:
@@ -278,9 +277,9 @@ class ControlApi:
         rule = self.faults.add(
             _field(body, "kind", str),
             endpoint=_field(body, "endpoint", (str, type(None)), None),
-            rate=float(_field(body, "rate", (int, float), 1.0)),
+            rate=_field(body, "rate", (int, float), 1.0),
             times=_field(body, "times", (int, type(None)), None),
-            seconds=float(_field(body, "seconds", (int, float), 0.5)),
+            seconds=_field(body, "seconds", (int, float), 0.5),
             code=_field(body, "code", int, 1101),
         )
         return rule.as_json()
@@ -295,15 +294,20 @@ class ControlApi:
         if count is None:
             self.faults.clear_budget(op)
         else:
-            self.faults.set_budget(op, count, float(_field(body, "per", (int, float), 60.0)))
+            self.faults.set_budget(op, count, _field(body, "per", (int, float), 60.0))
         return self.faults.budgets()
 
     def _advance(self, body: dict[str, Any]) -> dict[str, Any]:
-        self.clock.advance(float(_field(body, "seconds", (int, float))))
+        self.clock.advance(_field(body, "seconds", (int, float)))
         return {"offset": self.clock.offset}
+
+    def _old_keys(self, body: dict[str, Any]) -> dict[str, Any]:
+        self.world.set_old_keys(_field(body, "mode", str))
+        return {"mode": self.world.old_keys}
 
     def _traffic(self, body: dict[str, Any]) -> dict[str, Any]:
         if self.traffic is None:
             raise _Bad("this simulator has no traffic generator")
-        rate = float(_field(body, "rate", (int, float)))
-        return self.traffic(rate, _field(body, "count", (int, type(None)), None))
+        return self.traffic(
+            _field(body, "rate", (int, float)), _field(body, "count", (int, type(None)), None)
+        )

@@ -39,7 +39,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from wxnb.sim.strict import json_int, json_real
+
 __all__ = ["FAULT_KINDS", "FaultRule", "Faults"]
+
+MAX_DELAY_S = 3_600.0  # a delay fault holds a reply at most an hour (a timer of 1e300 s overflows)
 
 FAULT_KINDS = ("reset", "http_500", "http_502", "delay", "truncate", "malformed", "logout", "stale_key")
 
@@ -106,15 +110,16 @@ class Faults:
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; known kinds: {', '.join(FAULT_KINDS)}")
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"rate must be between 0 and 1, not {rate}")
-        if times is not None and times < 1:
-            raise ValueError(f"times must be at least 1 (or None for unlimited), not {times}")
+        rate = json_real(rate, "rate", 0.0, 1.0)
+        seconds = json_real(seconds, "seconds", 0.0, MAX_DELAY_S)
+        code = json_int(code, "code", -(2**31), 2**31 - 1)
+        if times is not None:
+            times = json_int(times, "times (at least 1, or None for unlimited)", 1, 10**9)
         if kind == "logout" and code not in (1100, 1101, 1102):
             raise ValueError(f"a forced logout answers 1100, 1101 or 1102, not {code}")
         if kind == "stale_key" and endpoint is None:
             endpoint = "webwxsync"
-        rule = FaultRule(next(self._ids), kind, endpoint, rate, times, max(0.0, seconds), code)
+        rule = FaultRule(next(self._ids), kind, endpoint, rate, times, seconds, code)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -158,8 +163,8 @@ class Faults:
 
     def set_budget(self, op: str, count: int, per: float = 60.0) -> None:
         """Allow at most ``count`` operations of kind ``op`` per ``per`` seconds; then Ret 1205."""
-        if count < 0 or per <= 0:
-            raise ValueError("a budget needs count >= 0 and per > 0")
+        count = json_int(count, "count", 0, 10**9)
+        per = json_real(per, "per", 0.001, 366 * 86_400.0)
         with self._lock:
             self._budgets[op] = _Budget(count, per)
 

@@ -12,6 +12,13 @@ still delivered, flagged ``oversized`` with an empty body, so the application ca
 style). A handler that raises gets a 500 and the error is reported through ``on_error``; the server
 thread never dies of a request.
 
+Malformed requests are answered 400 and the connection closed (the server goes on serving others):
+a request line that is not ``METHOD target HTTP/1.x``, a header line without a name, a name that
+is not a token, a ``Content-Length`` that is not ASCII digits (signs, spaces, other scripts' digits,
+several values), a ``Transfer-Encoding`` other than ``chunked``, bad chunk framing. A declared body
+beyond 64 times the body limit is answered 413 at once. Anything else that goes wrong while reading
+bytes is reported through ``on_error`` and answered 400, never a silently dropped connection.
+
 Example:
     >>> server = HttpServer(lambda req: Response(200, b"hi"))
     >>> server.start()
@@ -35,6 +42,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, unquote
+
+from wxnb.sim.strict import MAX_INT64, NumberError, parse_digits, parse_hex
 
 __all__ = ["Handler", "HttpServer", "Request", "Response"]
 
@@ -89,6 +98,10 @@ Handler = Callable[[Request], "Response | Awaitable[Response]"]
 _HEAD, _BODY, _CHUNK_SIZE, _CHUNK_DATA, _CHUNK_END, _TRAILER = range(6)
 
 
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_VERSIONS = ("HTTP/1.0", "HTTP/1.1")
+
+
 class _BadRequest(Exception):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -123,6 +136,7 @@ class _Connection(asyncio.Protocol):
         self.discarded = 0
         self.busy = False
         self.closed = False
+        self.eof = False
         self.task: asyncio.Task[None] | None = None
 
     # ---- asyncio.Protocol ---------------------------------------------------------------------
@@ -138,10 +152,38 @@ class _Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.buf += data
         if not self.busy:
-            self._serve()
+            self._serve_guarded()
         elif len(self.buf) > self.server.max_body + MAX_HEAD and self.transport is not None:
             # a client piling up pipelined data behind a long poll: do not buffer without bound
             self.transport.abort()
+
+    def _serve_guarded(self) -> None:
+        try:
+            self._serve()
+        except Exception as exc:  # a bug in reading bytes: reported, answered, never a dead connection
+            logger.exception("reading a request failed")
+            self.server.report(exc)
+            self._write_simple(400, b"bad request", close=True)
+
+    def eof_received(self) -> bool:
+        """The client sent all it will send (a half-close): answer what is pending, then close.
+
+        A request in progress (a long poll) still gets its reply; a request cut short gets 400
+        instead of a silently closed connection.
+        """
+        self.eof = True
+        if not self.busy:
+            self._after_eof()
+        return True  # keep the transport: this side closes it once it has answered
+
+    def _after_eof(self) -> None:
+        if self.closed or self.transport is None:
+            return
+        if self.buf or self.state != _HEAD:
+            self._write_simple(400, b"the request ended before it was complete", close=True)
+        else:
+            self.transport.close()
+            self.closed = True
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -187,7 +229,9 @@ class _Connection(asyncio.Protocol):
         if self.closed:
             return
         self._respond(request, response)
-        self._serve()
+        self._serve_guarded()
+        if self.eof and not self.busy:
+            self._after_eof()
 
     def _parse(self) -> Request | None:
         buf = self.buf
@@ -225,11 +269,9 @@ class _Connection(asyncio.Protocol):
                 line = bytes(buf[:end]).split(b";")[0].strip()
                 del buf[: end + 2]
                 try:
-                    size = int(line, 16)
-                except ValueError:
+                    size = parse_hex(line.decode("latin-1"), "chunk size")
+                except NumberError:
                     raise _BadRequest(400, "bad chunk size") from None
-                if size < 0:
-                    raise _BadRequest(400, "bad chunk size")
                 if size == 0:
                     self.state = _TRAILER
                 else:
@@ -256,15 +298,19 @@ class _Connection(asyncio.Protocol):
         """Parse the request line and headers; True when the request has no body."""
         lines = head.split("\r\n")
         parts = lines[0].split(" ")
-        if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        if len(parts) != 3 or parts[2] not in _VERSIONS or not parts[1] or not _TOKEN.issuperset(parts[0]):
             raise _BadRequest(400, "bad request line")
         method, target, version = parts
+        if not method or not target.isprintable() or not target.isascii():
+            raise _BadRequest(400, "bad request line")
         headers: dict[str, str] = {}
         for line in lines[1:]:
             name, sep, value = line.partition(":")
-            if not sep or not name or name != name.strip() or line[:1] in " \t":
+            if not sep or not name or not _TOKEN.issuperset(name):
                 raise _BadRequest(400, "bad header line")
             key = name.lower()
+            if key in ("content-length", "transfer-encoding") and key in headers:
+                raise _BadRequest(400, f"more than one {name} header")
             value = value.strip()
             if key in headers:  # repeated headers: joined, cookies with "; " as a browser would
                 headers[key] = headers[key] + ("; " if key == "cookie" else ", ") + value
@@ -274,13 +320,20 @@ class _Connection(asyncio.Protocol):
         self.request = Request(method, target, path, query, headers, version=version)
         self.body = bytearray()
         self.discarded = 0
-        if "chunked" in headers.get("transfer-encoding", "").lower():
+        coding = headers.get("transfer-encoding")
+        if coding is not None:
+            if coding.lower() != "chunked" or "content-length" in headers:
+                raise _BadRequest(400, "Transfer-Encoding must be chunked alone, without Content-Length")
             self.state = _CHUNK_SIZE
         else:
-            length_text = headers.get("content-length", "0").strip() or "0"
-            if not length_text.isdigit():
-                raise _BadRequest(400, "bad Content-Length")
-            self.remaining = int(length_text)
+            try:
+                self.remaining = parse_digits(
+                    headers.get("content-length", "0"), "Content-Length", 0, MAX_INT64
+                )
+            except NumberError as exc:
+                raise _BadRequest(400, str(exc)) from None
+            if self.remaining > 64 * self.server.max_body:
+                raise _BadRequest(413, "request body far too large")
             if self.remaining == 0:
                 return True
             self.state = _BODY
@@ -424,6 +477,7 @@ class HttpServer:
         asyncio.set_event_loop(loop)
         try:
             assert self._sock is not None
+            loop.set_exception_handler(self._loop_error)
             self._server = loop.run_until_complete(
                 loop.create_server(lambda: _Connection(self), sock=self._sock, backlog=1024)
             )
@@ -441,6 +495,13 @@ class HttpServer:
                 loop.run_until_complete(asyncio.sleep(0))
             finally:
                 loop.close()
+
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        """An error the event loop caught (a callback or protocol method that raised): logged as
+        asyncio would, and reported, so that a test sees it instead of a silently closed connection."""
+        loop.default_exception_handler(context)
+        exc = context.get("exception")
+        self.report(exc if isinstance(exc, BaseException) else RuntimeError(str(context.get("message"))))
 
     def call_soon(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` in the server thread (thread-safe; ignored once the loop is closed)."""

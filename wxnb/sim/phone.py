@@ -26,11 +26,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from wxnb.sim.sessions import PendingLogin
+from wxnb.sim.logins import PendingLogin
 from wxnb.sim.spec import IncomingSpec
+from wxnb.sim.strict import json_real
 from wxnb.sim.world import World, WorldError
 
 __all__ = ["Phone"]
+
+MAX_AUTO_DELAY_S = 86_400.0
 
 T = TypeVar("T")
 
@@ -113,7 +116,12 @@ class Phone:
         self.world.logout_from_phone()
 
     def auto_confirm(self, delay: float | None) -> None:
-        """Scan every new QR after ``delay``/2 seconds and confirm it after ``delay`` (None: stop)."""
+        """Scan every new QR after ``delay``/2 seconds and confirm it after ``delay`` (None: stop).
+
+        ``delay`` is 0 to 86,400 seconds (NumberError otherwise: a longer timer cannot be armed).
+        """
+        if delay is not None:
+            delay = json_real(delay, "delay", 0.0, MAX_AUTO_DELAY_S)
         with self._lock:
             self._auto_delay = delay
             if delay is None:

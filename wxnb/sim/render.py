@@ -23,11 +23,10 @@ from typing import Any, Final
 
 import orjson
 
-from wxnb.protocol.records import FLAG_CHAT, FLAG_CONTACT, FLAG_MUTE, FLAG_PINNED, FLAG_SAVED_ROOM, FLAG_STAR
-from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body, substitute_refs
-from wxnb.sim.naming import Ref
-from wxnb.sim.sessions import Session
+from wxnb.sim.logins import WebSession
+from wxnb.sim.markup import room_prefix, wire_text
+from wxnb.sim.usernames import Ref
 from wxnb.sim.world import LogMessage, World
 
 __all__ = [
@@ -45,6 +44,14 @@ EMPTY_RECOMMEND: dict[str, Any] = {
     "Alias": "", "Scene": 0, "VerifyFlag": 0, "AttrStatus": 0, "Sex": 0, "Ticket": "", "OpCode": 0,
 }  # fmt: skip
 
+# ContactFlag bits (PROTOCOL.md §6)
+FLAG_CONTACT: Final = 1
+FLAG_CHAT: Final = 2
+FLAG_SAVED_ROOM: Final = 4
+FLAG_STAR: Final = 64
+FLAG_MUTE: Final = 512
+FLAG_PINNED: Final = 2048
+
 _KNOWN_PINYIN = {"filehelper": ("WJCSZS", "wenjianchuanshuzhushou"), "weixin": ("WXTD", "weixintuandui")}
 
 
@@ -60,7 +67,7 @@ def _head_seq(key: str) -> int:
     return int(hashlib.sha256(key.encode("utf-8")).hexdigest()[:8], 16) % 900_000_000 + 600_000_000
 
 
-def head_url(world: World, session: Session, ref: Ref) -> str:
+def head_url(world: World, session: WebSession, ref: Ref) -> str:
     """HeadImgUrl: a path on the API host, ``webwxgeticon`` for people, ``webwxgetheadimg`` for rooms."""
     name = world.ref_name(session.naming, ref)
     skey = session.creds.skey
@@ -75,12 +82,12 @@ def _key_word(world: World, pid: int) -> str:
     return "gh_" if person.is_mp else person.wxid[:3]
 
 
-def member_json(world: World, session: Session, rid: int, pid: int, brief: bool = False) -> dict[str, Any]:
+def member_json(world: World, session: WebSession, rid: int, pid: int, brief: bool = False) -> dict[str, Any]:
     """A room member entry. ``brief`` (webwxinit) leaves NickName and DisplayName empty, as the real
     server does: clients fetch the details with webwxbatchgetcontact."""
     person = world.persons[pid]
-    nick = "" if brief else encode_text(world.nickname(pid))
-    display = "" if brief else encode_text(world.rooms[rid].display.get(pid, ""))
+    nick = "" if brief else wire_text(world.nickname(pid))
+    display = "" if brief else wire_text(world.rooms[rid].display.get(pid, ""))
     py_initial, py_full = ("", "") if brief else _pinyin(world.nickname(pid))
     return {
         "Uin": 0,
@@ -98,7 +105,7 @@ def member_json(world: World, session: Session, rid: int, pid: int, brief: bool 
 
 
 def contact_json(
-    world: World, session: Session, ref: Ref, members: str = "none", encry: bool = True
+    world: World, session: WebSession, ref: Ref, members: str = "none", encry: bool = True
 ) -> dict[str, Any]:
     """A contact object (person or room). ``members``: ``"none"`` (webwxgetcontact: MemberList [],
     MemberCount 0), ``"brief"`` (webwxinit) or ``"full"`` (batchgetcontact, ModContactList).
@@ -122,15 +129,15 @@ def contact_json(
     return {
         "Uin": 0,
         "UserName": world.person_name(session.naming, pid),
-        "NickName": encode_text(nickname),
+        "NickName": wire_text(nickname),
         "HeadImgUrl": head_url(world, session, ref),
         "ContactFlag": flag,
         "MemberCount": 0,
         "MemberList": [],
-        "RemarkName": encode_text(remark),
+        "RemarkName": wire_text(remark),
         "HideInputBarFlag": 0,
         "Sex": person.sex,
-        "Signature": encode_text(person.signature),
+        "Signature": wire_text(person.signature),
         "VerifyFlag": person.verify_flag,
         "OwnerUin": 0,
         "PYInitial": py_initial,
@@ -141,8 +148,8 @@ def contact_json(
         "AppAccountFlag": 0,
         "Statues": 0,
         "AttrStatus": person.attr_status,
-        "Province": encode_text(person.province),
-        "City": encode_text(person.city),
+        "Province": wire_text(person.province),
+        "City": wire_text(person.city),
         "Alias": person.alias,
         "SnsFlag": 0 if person.is_mp or pid in world.special else 17,
         "UniFriend": 0,
@@ -154,7 +161,7 @@ def contact_json(
     }
 
 
-def _room_json(world: World, session: Session, rid: int, members: str, encry: bool) -> dict[str, Any]:
+def _room_json(world: World, session: WebSession, rid: int, members: str, encry: bool) -> dict[str, Any]:
     room = world.rooms[rid]
     flag = FLAG_CHAT
     if room.saved:
@@ -170,7 +177,7 @@ def _room_json(world: World, session: Session, rid: int, members: str, encry: bo
     return {
         "Uin": 0,
         "UserName": session.naming.room(rid),
-        "NickName": encode_text(room.topic),
+        "NickName": wire_text(room.topic),
         "HeadImgUrl": head_url(world, session, ("room", rid)),
         "ContactFlag": flag,
         "MemberCount": len(member_list),
@@ -202,7 +209,7 @@ def _room_json(world: World, session: Session, rid: int, members: str, encry: bo
     }
 
 
-def user_json(world: World, session: Session) -> dict[str, Any]:
+def user_json(world: World, session: WebSession) -> dict[str, Any]:
     """The ``User`` object of webwxinit: the logged-in account (the only one with its real Uin)."""
     me = world.persons[world.account]
     nickname = world.nickname(world.account)
@@ -210,7 +217,7 @@ def user_json(world: World, session: Session) -> dict[str, Any]:
     return {
         "Uin": world.uin,
         "UserName": world.person_name(session.naming, world.account),
-        "NickName": encode_text(nickname),
+        "NickName": wire_text(nickname),
         "HeadImgUrl": head_url(world, session, ("person", world.account)),
         "RemarkName": "",
         "PYInitial": py_initial,
@@ -220,7 +227,7 @@ def user_json(world: World, session: Session) -> dict[str, Any]:
         "HideInputBarFlag": 0,
         "StarFriend": 0,
         "Sex": me.sex,
-        "Signature": encode_text(me.signature),
+        "Signature": wire_text(me.signature),
         "AppAccountFlag": 0,
         "VerifyFlag": 0,
         "ContactFlag": 0,
@@ -230,14 +237,14 @@ def user_json(world: World, session: Session) -> dict[str, Any]:
     }
 
 
-def message_json(world: World, session: Session, message: LogMessage) -> dict[str, Any]:
+def message_json(world: World, session: WebSession, message: LogMessage) -> dict[str, Any]:
     """One AddMsgList item with every field (PROTOCOL.md §5), names resolved for this login."""
     naming = session.naming
     body = message.body
     from_name, to_name, sender = _names(world, session, message)
     content = body.content
     if sender is not None:
-        content = f"{sender}:<br/>{content}"
+        content = room_prefix(sender) + content
     item = _item(message, from_name, to_name, content)
     if body.refs:
 
@@ -253,7 +260,7 @@ def message_json(world: World, session: Session, message: LogMessage) -> dict[st
     return item
 
 
-def message_wire(world: World, session: Session, message: LogMessage) -> bytes:
+def message_wire(world: World, session: WebSession, message: LogMessage) -> bytes:
     """``orjson.dumps(message_json(world, session, message))``, byte for byte.
 
     A message without extra fields or placeholders (plain texts: most of any traffic) is joined from
@@ -272,7 +279,7 @@ def message_wire(world: World, session: Session, message: LogMessage) -> bytes:
             b'","FromUserName":' + orjson.dumps(from_name) + b',"ToUserName":' + orjson.dumps(to_name)
             + b',"MsgType":',
             # Content's opening quote, with the room sender's prefix when there is one
-            b',"Content":' + (orjson.dumps(sender)[:-1] + b":<br/>" if sender is not None else b'"'),
+            b',"Content":' + (orjson.dumps(room_prefix(sender))[:-1] if sender is not None else b'"'),
         )  # fmt: skip
         session.wire_names[key] = names
     msg_id = str(message.msg_id).encode()
@@ -304,7 +311,7 @@ def _plain_tail() -> tuple[bytes, bytes, bytes]:
     )
 
 
-def _names(world: World, session: Session, message: LogMessage) -> tuple[str, str, str | None]:
+def _names(world: World, session: WebSession, message: LogMessage) -> tuple[str, str, str | None]:
     """From, To, and the sender whose ``@name:<br/>`` prefix a room message from someone else carries."""
     naming = session.naming
     me = world.person_name(naming, world.account)

@@ -4,7 +4,7 @@
 an identical spec on every run (only ``random.Random(seed)`` is used: no global random, no clock).
 ``traffic(spec, seed)`` (from :mod:`wxnb.sim.traffic`) streams the messages other people send.
 
-Every scenario holds the names that break naive clients (see :mod:`wxnb.sim.names`): duplicate
+Every scenario holds the names that break naive clients (see :mod:`wxnb.sim.nametables`): duplicate
 nicknames (several "张伟", several "Alex"), remarks equal to someone else's nickname, emoji sequences,
 ``& < >`` and literal entities, full-width punctuation, very long and blank-after-trim names; rooms
 that are unnamed (topic ``""``), not saved to contacts, or share a topic; official accounts (MPs).
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
-from wxnb.sim import names
+from wxnb.sim import nametables
 from wxnb.sim.spec import AccountSpec, FriendSpec, PersonSpec, RoomSpec, WorldSpec
 from wxnb.sim.traffic import DEFAULT_MIX, KINDS, timed, traffic
 
@@ -102,7 +102,7 @@ FEATURED_FRIEND_NAMES: Final = (
     "Alex",
     "\u3164",  # Hangul filler: looks blank, but str.strip() keeps it
     "\u3000",  # ideographic space: blank after trimming
-    names.LONG_NAMES[0],
+    nametables.LONG_NAMES[0],
     "【官方】小助手",
     "\U0001f44d\U0001f3fd",
     '"引号"先生',
@@ -151,7 +151,7 @@ class _Builder:
         for i, pid in enumerate(range(self.first_mp, self.first_stranger)):
             self.persons.append(self._mp(pid, mp_order[i]))
         for pid in range(self.first_stranger, self.first_stranger + self.size.strangers):
-            self.persons.append(self._person(pid, names.nickname(self.rng)))
+            self.persons.append(self._person(pid, nametables.nickname(self.rng)))
         friends = self._friends()
         rooms = self._rooms()
         return WorldSpec(
@@ -176,9 +176,11 @@ class _Builder:
         rng = self.rng
         if rng.random() < 0.2:  # an old account with a custom wxid
             if rng.random() < 0.6:
-                wxid = rng.choice(names.FAMILY_PINYIN) + rng.choice(names.GIVEN_PINYIN)
+                wxid = rng.choice(nametables.FAMILY_PINYIN) + rng.choice(nametables.GIVEN_PINYIN)
             else:
-                wxid = rng.choice(names.ENGLISH_FIRST).lower() + "_" + rng.choice(names.GIVEN_PINYIN)
+                wxid = (
+                    rng.choice(nametables.ENGLISH_FIRST).lower() + "_" + rng.choice(nametables.GIVEN_PINYIN)
+                )
             wxid += str(rng.randrange(1960, 2012))
             if wxid not in self.wxids:
                 self.wxids.add(wxid)
@@ -193,7 +195,7 @@ class _Builder:
         rng = self.rng
         uin = rng.randrange(1_000_000_000, 4_294_967_295)  # 10 digits, as recent accounts have
         self.uins.add(uin)
-        prov, city = names.place(rng)
+        prov, city = nametables.place(rng)
         return PersonSpec(
             pid=0,
             wxid=self._wxid(),
@@ -202,14 +204,14 @@ class _Builder:
             sex=rng.choice((1, 2)),
             province=prov,
             city=city,
-            signature=names.signature(rng),
+            signature=nametables.signature(rng),
             attr_status=rng.randrange(4096, 1 << 31),
         )
 
     def _friend_nicknames(self) -> list[str]:
         rng = self.rng
         n = self.size.friends
-        nicks = [names.nickname(rng) for _ in range(n)]
+        nicks = [nametables.nickname(rng) for _ in range(n)]
         featured = FEATURED_FRIEND_NAMES[:n]
         for pos, nick in zip(rng.sample(range(n), len(featured)), featured, strict=True):
             nicks[pos] = nick
@@ -217,13 +219,13 @@ class _Builder:
 
     def _person(self, pid: int, nick: str) -> PersonSpec:
         rng = self.rng
-        prov, city = names.place(rng)
+        prov, city = nametables.place(rng)
         r = rng.random()
         alias = ""
         if rng.random() < 0.1:
             alias = (
-                rng.choice(names.FAMILY_PINYIN)
-                + rng.choice(names.GIVEN_PINYIN)
+                rng.choice(nametables.FAMILY_PINYIN)
+                + rng.choice(nametables.GIVEN_PINYIN)
                 + str(rng.randrange(100, 9999))
             )
         return PersonSpec(
@@ -234,7 +236,7 @@ class _Builder:
             sex=1 if r < 0.45 else (2 if r < 0.9 else 0),
             province=prov,
             city=city,
-            signature=names.signature(rng),
+            signature=nametables.signature(rng),
             alias=alias,
             attr_status=rng.randrange(4096, 1 << 31),
         )
@@ -245,8 +247,8 @@ class _Builder:
         while wxid in self.wxids:
             wxid = "gh_" + "".join(rng.choices(_HEX, k=12))
         self.wxids.add(wxid)
-        nick = names.mp_name(rng, index)
-        prov, city = names.place(rng)
+        nick = nametables.mp_name(rng, index)
+        prov, city = nametables.place(rng)
         return PersonSpec(
             pid=pid,
             wxid=wxid,
@@ -270,7 +272,7 @@ class _Builder:
                 if rng.random() < 0.06:  # someone else's nickname: two contacts then show the same name
                     remark = self.persons[rng.choice(friend_pids)].nickname
                 else:
-                    remark = names.remark(rng)
+                    remark = nametables.remark(rng)
             out.append(
                 FriendSpec(
                     pid=pid,
@@ -303,7 +305,7 @@ class _Builder:
             friends[i].remark = rng.choice(sorted(others))
         if sum(1 for f in friends if f.remark) < 2:
             blank = [f for f in friends if not f.remark]
-            rng.choice(blank).remark = names.remark(rng)
+            rng.choice(blank).remark = nametables.remark(rng)
 
     # -- rooms ----------------------------------------------------------------------------------
 
@@ -344,11 +346,11 @@ class _Builder:
             rng.shuffle(members)  # the owner is not always first, as on the real server
             share = 0.15 if n > 40 else 0.08
             display = {
-                pid: names.display_name(rng, self.persons[pid].nickname)
+                pid: nametables.display_name(rng, self.persons[pid].nickname)
                 for pid in members
                 if rng.random() < share
             }
-            topic = "" if rng.random() < 0.08 else names.room_topic(rng)
+            topic = "" if rng.random() < 0.08 else nametables.room_topic(rng)
             owner = 0 if rng.random() < 0.12 else rng.choice(members)
             rooms.append(
                 RoomSpec(
@@ -374,7 +376,7 @@ class _Builder:
         if not any(r.display_names for r in rooms):
             room = rooms[0]
             pid = rng.choice(room.member_pids)
-            room.display_names[pid] = names.display_name(rng, self.persons[pid].nickname)
+            room.display_names[pid] = nametables.display_name(rng, self.persons[pid].nickname)
         unnamed = next((r for r in rooms if not r.topic), rooms[-1])
         unnamed.topic = ""
         if not any(not r.saved for r in rooms):
@@ -390,5 +392,5 @@ class _Builder:
         topics = [r.topic for r in rooms if r.topic]
         if len(rooms) >= 3 and len(topics) == len(set(topics)):
             a, b = rng.sample([r for r in rooms if r is not unnamed], 2)
-            a.topic = a.topic or names.room_topic(rng)
+            a.topic = a.topic or nametables.room_topic(rng)
             b.topic = a.topic

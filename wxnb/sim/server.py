@@ -22,8 +22,9 @@ import orjson
 from wxnb.sim.faults import FaultRule, Faults
 from wxnb.sim.http import Request, Response
 from wxnb.sim.images import qr_jpeg
-from wxnb.sim.replies import skeleton, synccheck_reply
-from wxnb.sim.sessions import Session
+from wxnb.sim.logins import WebSession
+from wxnb.sim.skeletons import skeleton, synccheck_reply
+from wxnb.sim.strict import NumberError, parse_digits
 from wxnb.sim.webapi import Reply, WebApi
 from wxnb.sim.world import World
 
@@ -257,7 +258,7 @@ class ProtocolServer:
 
     # ---- helpers ------------------------------------------------------------------------------
 
-    def _session_json(self, request: Request, endpoint: str) -> tuple[Session, dict[str, Any]] | Response:
+    def _session_json(self, request: Request, endpoint: str) -> tuple[WebSession, dict[str, Any]] | Response:
         """The session and JSON body of a POST endpoint, or the error reply to send."""
         if request.oversized:
             return _json(skeleton(endpoint, _BAD_REQUEST, "request body too large"))
@@ -269,7 +270,7 @@ class ProtocolServer:
             return _json(skeleton(endpoint, session))
         return session, body
 
-    def _session_get(self, request: Request, endpoint: str) -> Session | Response:
+    def _session_get(self, request: Request, endpoint: str) -> WebSession | Response:
         """The session of a GET endpoint (cookies, or a BaseRequest body when POSTed)."""
         body = _parse_json(request) if request.method == "POST" and not request.oversized else {}
         base = body.get("BaseRequest") if body else None
@@ -403,7 +404,7 @@ class ProtocolServer:
 
     def _logout(self, request: Request, rule: FaultRule | None) -> Response:
         session = self._session_get(request, "webwxlogout")
-        if isinstance(session, Session):
+        if isinstance(session, WebSession):
             self.api.logout(session)
         return Response(200, b"", TEXT)
 
@@ -411,7 +412,7 @@ class ProtocolServer:
         self,
         request: Request,
         endpoint: str,
-        make: Callable[[Session, dict[str, str]], bytes | None],
+        make: Callable[[WebSession, dict[str, str]], bytes | None],
         kind: str,
     ) -> Response:
         session = self._session_get(request, endpoint)
@@ -462,12 +463,12 @@ def _ranged(request: Request, data: bytes, content_type: str) -> Response:
     size = len(data)
     try:
         if start_text:
-            start = int(start_text)
-            end = int(end_text) if end_text else size - 1
+            start = parse_digits(start_text, "range start")
+            end = parse_digits(end_text, "range end") if end_text else size - 1
         else:
-            start = max(0, size - int(end_text))
+            start = max(0, size - parse_digits(end_text, "suffix length"))
             end = size - 1
-    except ValueError:
+    except NumberError:  # a Range header that is not one is ignored (RFC 9110 §14.2)
         return Response(200, data, content_type, [("Accept-Ranges", "bytes")])
     if start >= size or start > end:
         return Response(416, b"", content_type, [("Content-Range", f"bytes */{size}")])

@@ -28,9 +28,13 @@ from wxnb.sim.http import HttpServer
 from wxnb.sim.phone import Phone
 from wxnb.sim.server import ProtocolServer
 from wxnb.sim.spec import IncomingSpec, WorldSpec
+from wxnb.sim.strict import json_int, json_real
 from wxnb.sim.world import World, WorldError
 
-__all__ = ["Simulator", "TrafficRunner"]
+__all__ = ["MAX_RATE", "MIN_RATE", "Simulator", "TrafficRunner"]
+
+MIN_RATE = 0.001  # traffic events per second (one every ~17 minutes)
+MAX_RATE = 1_000_000.0
 
 logger = logging.getLogger("wxnb.sim")
 
@@ -159,7 +163,8 @@ class Simulator:
         return self.traffic
 
     def _start_traffic(self, rate: float, count: int | None) -> dict[str, Any]:
-        runner = self.run_traffic(rate if rate > 0 else None, count)
+        fast = isinstance(rate, int | float) and not isinstance(rate, bool) and rate == 0
+        runner = self.run_traffic(None if fast else rate, count)
         return {"rate": rate, "count": count, "running": runner.is_alive()}
 
 
@@ -199,8 +204,9 @@ class TrafficRunner(threading.Thread):
         super().__init__(name="wxnb-sim-traffic", daemon=True)
         self.world = world
         self.events = events
-        self.rate = rate
-        self.count = count
+        # checked here, in the caller's thread: a rate of 1e-300 would overflow the runner's timer
+        self.rate = None if rate is None else json_real(rate, "rate", MIN_RATE, MAX_RATE)
+        self.count = None if count is None else json_int(count, "count", 0, 10**12)
         self.on_error = on_error
         self.delivered = 0
         self.skipped = 0

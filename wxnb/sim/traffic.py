@@ -37,7 +37,8 @@ from itertools import accumulate
 from types import MappingProxyType
 from typing import Final
 
-from wxnb.sim.names import EMOJI, Picker
+from wxnb.sim.markup import mention
+from wxnb.sim.nametables import EMOJI, Picker
 from wxnb.sim.spec import IncomingSpec, WorldSpec
 
 __all__ = ["DEFAULT_MIX", "KINDS", "timed", "traffic"]
@@ -309,9 +310,9 @@ class _Generator:
                 # Mention someone in the room, the account owner included (that is what @ is for).
                 target = rng.choice([*members, self.spec.account.pid])
                 if rng.random() < 0.05:
-                    text = f"@所有人\u2005{text}"  # @all, as room owners do
+                    text = mention("所有人") + text  # @all, as room owners do
                 elif target != sender:
-                    text = f"@{self._name_in(target, display)}\u2005{text}"
+                    text = mention(self._name_in(target, display)) + text
             return text, {}
         if kind == "image":
             w, h = rng.choice(IMAGE_SIZES)

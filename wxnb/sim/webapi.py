@@ -34,14 +34,15 @@ from urllib.parse import quote
 
 import orjson
 
-from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body, compose, person_ref, room_ref
+from wxnb.sim.cursors import parse_synccheck_key
 from wxnb.sim.images import head_jpeg, picture_jpeg
-from wxnb.sim.naming import Ref
+from wxnb.sim.logins import LoginState, PendingLogin, WebSession
+from wxnb.sim.markup import wire_text, wire_xml
 from wxnb.sim.render import contact_json, member_json, message_wire, user_json
-from wxnb.sim.replies import BLOCKED_MESSAGE, login_reply, login_xml, profile_skeleton, skeleton
-from wxnb.sim.sessions import LoginState, PendingLogin, Session
-from wxnb.sim.synckey import parse_synccheck_key
+from wxnb.sim.skeletons import BLOCKED_MESSAGE, login_reply, login_xml, profile_skeleton, skeleton
+from wxnb.sim.strict import NumberError, digits_or_none, json_int, parse_digits
+from wxnb.sim.usernames import Ref
 from wxnb.sim.world import REVOKE_LIMIT_S, Outgoing, World
 
 __all__ = ["INVITE_START_COUNT", "Reply", "WebApi", "login_pending"]
@@ -53,7 +54,7 @@ _UNKNOWN = -1  # Ret for an unknown UserName / message (the seed's reply to an e
 _BAD_REQUEST = 1200
 _RATE_LIMITED = 1205
 _REFUSED = 1204
-_DIGITS_RE = re.compile(r"^\d{1,20}$")
+_MAX_MSG_TYPE = 2**31 - 1
 _PROFILE_JSON = orjson.Fragment(orjson.dumps(profile_skeleton()))  # the same in every sync reply
 
 
@@ -95,7 +96,7 @@ class WebApi:
         base: object = None,
         cookies: Mapping[str, str] | None = None,
         query: Mapping[str, str] | None = None,
-    ) -> Session | int:
+    ) -> WebSession | int:
         """The session a request belongs to, or the Ret code to answer with.
 
         BaseRequest Uin+Sid first (Uin compared as a string), then ``sid``/``uin`` query parameters,
@@ -216,7 +217,7 @@ class WebApi:
             refs.append(ref)
         return refs
 
-    def init(self, session: Session) -> JsonReply:
+    def init(self, session: WebSession) -> JsonReply:
         world = self.world
         with world.lock:
             chats = self._recent_chats()
@@ -224,7 +225,7 @@ class WebApi:
             now = world.now()
             session.positions = (len(world.log), len(world.contact_log))
             session.inited = True
-            key = world.codec.encode(session.positions[0], session.positions[1], int(session.created), now)
+            key = world.codec.encode(session.positions[0], session.positions[1], session.stamp, now)
             mps = [pid for pid, s in world.friends.items() if s.contact and world.persons[pid].is_mp][:3]
             mp_list = [self._mp_articles(session, pid, now) for pid in mps]
             return {
@@ -244,13 +245,13 @@ class WebApi:
                 "ClickReportInterval": 600000,
             }
 
-    def _mp_articles(self, session: Session, pid: int, now: int) -> dict[str, Any]:
+    def _mp_articles(self, session: WebSession, pid: int, now: int) -> dict[str, Any]:
         world = self.world
         nick = world.nickname(pid)
         articles = [
             {
-                "Title": encode_text(f"{nick} · 第{i + 1}篇"),
-                "Digest": encode_text(f"{nick}的今日推送"),
+                "Title": wire_text(f"{nick} · 第{i + 1}篇"),
+                "Digest": wire_text(f"{nick}的今日推送"),
                 "Cover": f"http://mmbiz.qpic.cn/mmbiz_jpg/{world.persons[pid].wxid}{i}/640?wxtype=jpeg&wxfrom=0",
                 "Url": f"http://mp.weixin.qq.com/s?__biz={world.persons[pid].wxid}&mid={now}&idx={i + 1}#rd",
             }
@@ -261,10 +262,10 @@ class WebApi:
             "MPArticleCount": len(articles),
             "MPArticleList": articles,
             "Time": now - 3600,
-            "NickName": encode_text(nick),
+            "NickName": wire_text(nick),
         }
 
-    def status_notify(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def status_notify(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         code = body.get("Code")
         if not isinstance(code, int) or isinstance(code, bool):
@@ -277,7 +278,7 @@ class WebApi:
                     f"<msg>\n<op id='4'>\n<username>{names}</username>\n<unreadchatlist>\n</unreadchatlist>\n"
                     "<unreadfunctionlist>\n</unreadfunctionlist>\n</op>\n</msg>"
                 )
-                wire = xml.replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
+                wire = wire_xml(xml)
                 status = Body(
                     51, wire, {"StatusNotifyCode": 4, "StatusNotifyUserName": names}, refs=True, prefix=False
                 )
@@ -299,10 +300,10 @@ class WebApi:
         ]
         return refs
 
-    def get_contact(self, session: Session, query: Mapping[str, str]) -> JsonReply:
+    def get_contact(self, session: WebSession, query: Mapping[str, str]) -> JsonReply:
         world = self.world
-        raw_seq = query.get("seq", "0") or "0"
-        seq = int(raw_seq) if _DIGITS_RE.match(raw_seq) else -1
+        seq = digits_or_none(query.get("seq", "0") or "0")
+        seq = -1 if seq is None else seq
         with world.lock:
             refs = self._contact_refs()
             if seq == 0:
@@ -322,7 +323,7 @@ class WebApi:
                 "Seq": _SEQ_BASE + end if end < len(refs) else 0,
             }
 
-    def batch_get_contact(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def batch_get_contact(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         items = body.get("List")
         if not isinstance(items, list):
@@ -345,15 +346,31 @@ class WebApi:
                 entry = contact_json(world, session, ref, members="full")
                 room = by_encry.get(_as_str(item.get("EncryChatRoomId")))
                 if ref[0] == "person" and room is not None and ref[1] in room.member_set:
-                    entry["DisplayName"] = encode_text(room.display.get(ref[1], ""))
+                    entry["DisplayName"] = wire_text(room.display.get(ref[1], ""))
                 out.append(entry)
         return {"BaseResponse": {"Ret": 0, "ErrMsg": ""}, "Count": len(out), "ContactList": out}
 
     # ---- sync ---------------------------------------------------------------------------------
 
-    def _positions(self, session: Session, key: object) -> tuple[int, int]:
+    def _from_earlier_login(self, session: WebSession, key: object) -> bool:
+        """True when ``key`` was handed out by an earlier login: its key 1000 is another login's, or
+        its positions point before this login began."""
+        codec = self.world.codec
+        stamp = codec.login_stamp(key)
+        if stamp is not None and stamp != session.stamp:
+            return True
+        decoded = codec.decode(key)
+        if decoded is None:
+            return False
+        msg, contact = decoded
+        return 0 <= msg < session.start[0] or 0 <= contact < session.start[1]
+
+    def _refused(self, session: WebSession, key: object) -> bool:
+        return self.world.old_keys == "refuse" and self._from_earlier_login(session, key)
+
+    def _positions(self, session: WebSession, key: object) -> tuple[int, int]:
         world = self.world
-        decoded = world.codec.decode(key)
+        decoded = None if self._refused(session, key) else world.codec.decode(key)
         msg, contact = decoded if decoded is not None else session.positions
         if msg < 0:
             msg = session.positions[0]
@@ -361,7 +378,7 @@ class WebApi:
             contact = session.positions[1]
         return min(msg, len(world.log)), min(contact, len(world.contact_log))
 
-    def selector(self, session: Session, synckey: str) -> int:
+    def selector(self, session: WebSession, synckey: str) -> int:
         """synccheck's selector for this key: 2 messages, 4 contact changes, 7 a chat opened on the
         phone, 0 nothing pending (keep holding)."""
         world = self.world
@@ -375,13 +392,16 @@ class WebApi:
                 return 4 if contact < len(world.contact_log) else 7
             return 4 if contact < len(world.contact_log) else 0
 
-    def sync(self, session: Session, body: Mapping[str, Any], stale: bool = False) -> JsonReply:
+    def sync(self, session: WebSession, body: Mapping[str, Any], stale: bool = False) -> JsonReply:
         """webwxsync: the messages and contact changes after the client's key, at most one batch.
 
         ``stale`` (a fault) hands the old key back, so the client receives the batch again.
         """
         world = self.world
         with world.lock:
+            if self._refused(session, body.get("SyncKey")):
+                # World(old_keys="refuse"): a reply the client can tell from any other (docs/simulator.md)
+                return skeleton("webwxsync", _BAD_REQUEST)
             msg, contact = self._positions(session, body.get("SyncKey"))
             batch = world.log[msg : msg + world.sync_batch]
             changes = world.contact_log[contact : contact + world.contact_batch]
@@ -409,7 +429,7 @@ class WebApi:
                 new_msg, new_contact = msg, contact
             else:
                 session.positions = (new_msg, new_contact)
-            key = world.codec.encode(new_msg, new_contact, int(session.created), last_time, full=True)
+            key = world.codec.encode(new_msg, new_contact, session.stamp, last_time, full=True)
             return {
                 "BaseResponse": {"Ret": 0, "ErrMsg": ""},
                 "AddMsgCount": len(messages),
@@ -429,7 +449,7 @@ class WebApi:
 
     # ---- sending ------------------------------------------------------------------------------
 
-    def _target(self, session: Session, name: str) -> Ref | None:
+    def _target(self, session: WebSession, name: str) -> Ref | None:
         """A chat the account may write to: a contact, itself, or a room it is in."""
         world = self.world
         ref = session.naming.resolve(name)
@@ -441,17 +461,16 @@ class WebApi:
             return ref
         return None
 
-    def send(self, session: Session, body: Mapping[str, Any], endpoint: str = "webwxsendmsg") -> JsonReply:
+    def send(self, session: WebSession, body: Mapping[str, Any], endpoint: str = "webwxsendmsg") -> JsonReply:
         """webwxsendmsg and the media sends: accept, log (the echo through sync) and record in the outbox."""
         world = self.world
         msg = body.get("Msg")
         if not isinstance(msg, dict):
             return skeleton(endpoint, _BAD_REQUEST)
-        msg_type = msg.get("Type", 1)
-        if isinstance(msg_type, str) and msg_type.isdigit():
-            msg_type = int(msg_type)
-        if not isinstance(msg_type, int) or isinstance(msg_type, bool):
-            return skeleton(endpoint, _BAD_REQUEST)
+        try:
+            msg_type = json_int(msg.get("Type", 1), "Msg.Type", 0, _MAX_MSG_TYPE, text=True)
+        except NumberError as exc:
+            return skeleton(endpoint, _BAD_REQUEST, str(exc))
         content = msg.get("Content", "")
         if not isinstance(content, str):
             return skeleton(endpoint, _BAD_REQUEST)
@@ -517,19 +536,19 @@ class WebApi:
             fields: dict[str, Any] = {"AppMsgType": 6 if msg_type == 6 else 5}
             match = re.search(r"<title>(.*?)</title>", content, re.S)
             if match:
-                fields["FileName"] = encode_text(match.group(1))
+                fields["FileName"] = wire_text(match.group(1))
             if media is not None:
                 fields["FileSize"] = str(media.get("file_size", ""))
                 fields["MediaId"] = _as_str(msg.get("MediaId"))
-            return Body(49, encode_text(content), fields)
-        return Body(msg_type, encode_text(content))
+            return Body(49, wire_text(content), fields)
+        return Body(msg_type, wire_text(content))
 
-    def revoke(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def revoke(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         svr = _as_str(body.get("SvrMsgId"))
         with world.lock:
             ref = self._target(session, _as_str(body.get("ToUserName")))
-            message = world.by_msg_id.get(int(svr)) if svr.isdigit() else None
+            message = world.message_by_id(svr)
             if ref is None or message is None or message.chat != ref:
                 return skeleton("webwxrevokemsg", _UNKNOWN)
             if message.sender != world.account or message.body.msg_type in (10002, 51):
@@ -546,7 +565,7 @@ class WebApi:
 
     # ---- contact and room changes ---------------------------------------------------------------
 
-    def oplog(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def oplog(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         cmd = body.get("CmdId")
         if cmd not in (2, 3):
@@ -581,7 +600,7 @@ class WebApi:
             world.contact_changed(ref)
             return {"BaseResponse": {"Ret": 0, "ErrMsg": ""}}
 
-    def _people(self, session: Session, names: object) -> list[int] | None:
+    def _people(self, session: WebSession, names: object) -> list[int] | None:
         """Friends named in a ``"u1,u2"`` string or a ``[{UserName}]`` list; None if any is unusable."""
         world = self.world
         if isinstance(names, str):
@@ -603,7 +622,7 @@ class WebApi:
             pids.append(pid)
         return pids
 
-    def update_chatroom(self, session: Session, fun: str, body: Mapping[str, Any]) -> JsonReply:
+    def update_chatroom(self, session: WebSession, fun: str, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         if fun not in ("modtopic", "addmember", "delmember", "invitemember", "quitchatroom"):
             return skeleton("webwxupdatechatroom", _BAD_REQUEST)
@@ -656,7 +675,7 @@ class WebApi:
                 listed = [member_json(world, session, rid, p) for p in dict.fromkeys(pids) if p not in before]
             return {**ok, "MemberCount": len(room.members), "MemberList": listed}
 
-    def _room_members(self, session: Session, rid: int, names: object) -> list[int] | None:
+    def _room_members(self, session: WebSession, rid: int, names: object) -> list[int] | None:
         world = self.world
         if not isinstance(names, str):
             return None
@@ -670,7 +689,7 @@ class WebApi:
             pids.append(ref[1])
         return pids
 
-    def create_chatroom(self, session: Session, body: Mapping[str, Any]) -> JsonReply:
+    def create_chatroom(self, session: WebSession, body: Mapping[str, Any]) -> JsonReply:
         world = self.world
         topic = body.get("Topic", "")
         if not isinstance(topic, str):
@@ -693,7 +712,7 @@ class WebApi:
             listed = [member_json(world, session, room.rid, p) for p in room.members]
             return {
                 "BaseResponse": {"Ret": 0, "ErrMsg": ""},
-                "Topic": encode_text(topic),
+                "Topic": wire_text(topic),
                 "PYInitial": "",
                 "QuanPin": "",
                 "MemberCount": len(listed),
@@ -702,12 +721,12 @@ class WebApi:
                 "BlackList": "",
             }
 
-    def logout(self, session: Session) -> None:
+    def logout(self, session: WebSession) -> None:
         self.world.end_session(session, 1101)
 
     # ---- media --------------------------------------------------------------------------------
 
-    def icon(self, session: Session, query: Mapping[str, str]) -> bytes | None:
+    def icon(self, session: WebSession, query: Mapping[str, str]) -> bytes | None:
         """webwxgeticon / webwxgetheadimg: the identicon of a person or room of this login."""
         world = self.world
         with world.lock:
@@ -717,12 +736,12 @@ class WebApi:
             key = world.stable_key(ref)
         return head_jpeg(key)
 
-    def msg_image(self, session: Session, query: Mapping[str, str]) -> bytes | None:
+    def msg_image(self, session: WebSession, query: Mapping[str, str]) -> bytes | None:
         """webwxgetmsgimg: the picture of an image/sticker/video message (``type=slave``: thumbnail)."""
         world = self.world
         raw = query.get("MsgID", query.get("msgid", ""))
         with world.lock:
-            message = world.by_msg_id.get(int(raw)) if raw.isdigit() else None
+            message = world.message_by_id(raw)
             if message is None or not message.body.media or "width" not in message.body.media:
                 return None
             media = message.body.media
@@ -733,11 +752,11 @@ class WebApi:
                 width, height = int(media["width"]), int(media["height"])
         return picture_jpeg(str(message.msg_id), width, height)
 
-    def voice(self, session: Session, query: Mapping[str, str]) -> bytes | None:
+    def voice(self, session: WebSession, query: Mapping[str, str]) -> bytes | None:
         """webwxgetvoice: silent MP3 frames lasting about the voice message's length."""
         raw = query.get("msgid", query.get("MsgID", ""))
         with self.world.lock:
-            message = self.world.by_msg_id.get(int(raw)) if raw.isdigit() else None
+            message = self.world.message_by_id(raw)
             if message is None or not message.body.media or "voice_ms" not in message.body.media:
                 return None
             ms = int(message.body.media["voice_ms"])
@@ -745,11 +764,11 @@ class WebApi:
         frame = b"\xff\xfb\x90\x64" + b"\x00" * 413
         return frame * frames
 
-    def video(self, session: Session, query: Mapping[str, str]) -> bytes | None:
+    def video(self, session: WebSession, query: Mapping[str, str]) -> bytes | None:
         """webwxgetvideo: an MP4-shaped byte string (ftyp box + padding), for Range-request handling."""
         raw = query.get("msgid", query.get("MsgID", ""))
         with self.world.lock:
-            message = self.world.by_msg_id.get(int(raw)) if raw.isdigit() else None
+            message = self.world.message_by_id(raw)
             if message is None or not message.body.media or "video_s" not in message.body.media:
                 return None
             seconds = int(message.body.media["video_s"])
@@ -758,23 +777,23 @@ class WebApi:
         free = (size + 8).to_bytes(4, "big") + b"free" + bytes(size)
         return ftyp + free
 
-    def upload(self, session: Session, form: Mapping[str, str], data: bytes, filename: str) -> JsonReply:
+    def upload(self, session: WebSession, form: Mapping[str, str], data: bytes, filename: str) -> JsonReply:
         """webwxuploadmedia (multipart, one chunk per request): the MediaId comes with the last chunk."""
         request = form.get("uploadmediarequest", "")
         client_media_id = ""
         total = 0
-        match_id = re.search(r'"ClientMediaId"\s*:\s*"?(\d+)', request)
-        match_len = re.search(r'"TotalLen"\s*:\s*"?(\d+)', request)
+        match_id = re.search(r'"ClientMediaId"\s*:\s*"?([0-9]{1,40})', request)
+        match_len = re.search(r'"TotalLen"\s*:\s*"?([0-9]+)', request)
         if match_id:
             client_media_id = match_id.group(1)
-        if match_len:
-            total = int(match_len.group(1))
         try:
-            chunks = int(form.get("chunks", "1") or "1")
-            chunk = int(form.get("chunk", "0") or "0")
-        except ValueError:
-            return skeleton("webwxuploadmedia", _BAD_REQUEST)
-        if not client_media_id or chunks < 1 or not 0 <= chunk < chunks:
+            if match_len:
+                total = parse_digits(match_len.group(1), "TotalLen", 0, 2**53)
+            chunks = parse_digits(form.get("chunks", "1") or "1", "chunks", 1, 100_000)
+            chunk = parse_digits(form.get("chunk", "0") or "0", "chunk", 0, chunks - 1)
+        except NumberError as exc:
+            return skeleton("webwxuploadmedia", _BAD_REQUEST, str(exc))
+        if not client_media_id:
             return skeleton("webwxuploadmedia", _BAD_REQUEST)
         key = f"{session.number}:{client_media_id}"
         with self.world.lock:

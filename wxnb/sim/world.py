@@ -7,7 +7,7 @@ change calls the notifier hooks so that long polls waiting on the world re-check
 
 Stable facts the real server keeps across logins stay stable here: wxids, AttrStatus, KeyWord,
 EncryChatRoomId, head images. Per-login facts (UserNames, credentials) live in the
-:class:`~wxnb.sim.sessions.Session`. Loading is O(spec) with no per-person work, so a world of
+:class:`~wxnb.sim.logins.WebSession`. Loading is O(spec) with no per-person work, so a world of
 100k people loads in well under a second.
 
 Example:
@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wxnb.errors import Error
-from wxnb.protocol.records import SPECIAL_USER_NAMES
 from wxnb.sim.clock import Clock
 from wxnb.sim.content import (
     Body,
@@ -43,12 +42,15 @@ from wxnb.sim.content import (
     revoke_body,
     room_ref,
 )
-from wxnb.sim.naming import Naming, Ref
-from wxnb.sim.sessions import Credentials, LoginState, PendingLogin, Session, new_ticket, new_uuid
+from wxnb.sim.cursors import SyncKeyCodec
+from wxnb.sim.logins import Credentials, LoginState, PendingLogin, WebSession, new_ticket, new_uuid
 from wxnb.sim.spec import IncomingSpec, PersonSpec, WorldSpec
-from wxnb.sim.synckey import SyncKeyCodec
+from wxnb.sim.strict import MAX_INT64, digits_or_none
+from wxnb.sim.usernames import SPECIAL_ACCOUNTS, Naming, Ref
 
-__all__ = ["LogMessage", "Outgoing", "RoomState", "World", "WorldError"]
+__all__ = ["OLD_KEY_MODES", "LogMessage", "Outgoing", "RoomState", "World", "WorldError"]
+
+OLD_KEY_MODES = ("honour", "refuse")
 
 REVOKE_LIMIT_S = 120.0  # only messages under 2 minutes old can be revoked (PROTOCOL.md §4)
 _SPECIAL_NICKNAMES = {"filehelper": "文件传输助手", "weixin": "微信团队", "fmessage": "朋友推荐消息"}
@@ -56,6 +58,12 @@ _SPECIAL_NICKNAMES = {"filehelper": "文件传输助手", "weixin": "微信团�
 
 class WorldError(Error, ValueError):
     """A phone or control action that cannot be done in this world (unknown chat, person, uuid...)."""
+
+
+def _old_keys_mode(mode: object) -> str:
+    if mode not in OLD_KEY_MODES:
+        raise WorldError(f"old_keys must be 'honour' or 'refuse', not {mode!r}")
+    return str(mode)
 
 
 @dataclass(slots=True)
@@ -159,8 +167,10 @@ class World:
         contact_batch: int = 100,
         contact_page: int = 1000,
         batch_limit: int = 50,
+        old_keys: str = "honour",
     ) -> None:
         self.lock = threading.RLock()
+        self.old_keys = _old_keys_mode(old_keys)
         self.clock = clock or Clock()
         self.seed = spec.seed if seed is None else seed
         self.name = spec.name
@@ -183,7 +193,7 @@ class World:
         self.special: dict[int, str] = {}
         for pid in self.friends:
             wxid = self.persons[pid].wxid
-            if wxid in SPECIAL_USER_NAMES:
+            if wxid in SPECIAL_ACCOUNTS:
                 self.special[pid] = wxid
         if "filehelper" not in self.special.values():
             pid = len(self.persons)
@@ -224,9 +234,9 @@ class World:
         self.read_marks: dict[Ref, tuple[float, int]] = {}
         self.outbox: list[Outgoing] = []
         self.logins: dict[str, PendingLogin] = {}
-        self.sessions: list[Session] = []
-        self.by_sid: dict[str, Session] = {}
-        self.current: Session | None = None
+        self.sessions: list[WebSession] = []
+        self.by_sid: dict[str, WebSession] = {}
+        self.current: WebSession | None = None
         self._listeners: list[Callable[[], None]] = []
         self._login_hooks: list[Callable[[PendingLogin], None]] = []
         self.clock.add_listener(self.notify)
@@ -322,8 +332,9 @@ class World:
         with self.lock:
             if isinstance(chat, str) and ":" in chat and not chat.startswith("@"):
                 kind, _, number = chat.partition(":")
-                if number.isdigit():
-                    chat = (kind, int(number))
+                ident = digits_or_none(number, MAX_INT64)
+                if ident is not None:
+                    chat = (kind, ident)
             if isinstance(chat, tuple | list) and len(chat) == 2:
                 kind, number = chat[0], chat[1]
                 if not isinstance(number, int):
@@ -381,11 +392,18 @@ class World:
 
     def message(self, msg_id: int | str) -> LogMessage:
         """The logged message with this MsgId."""
+        message = self.message_by_id(msg_id)
+        if message is None:
+            raise WorldError(f"no message with MsgId {msg_id!r}")
+        return message
+
+    def message_by_id(self, msg_id: int | str) -> LogMessage | None:
+        """The logged message with this MsgId (an int, or ASCII digits as a request carries it), or None."""
+        key = msg_id if isinstance(msg_id, int) and not isinstance(msg_id, bool) else None
+        if isinstance(msg_id, str):
+            key = digits_or_none(msg_id)
         with self.lock:
-            try:
-                return self.by_msg_id[int(msg_id)]
-            except (KeyError, ValueError):
-                raise WorldError(f"no message with MsgId {msg_id!r}") from None
+            return None if key is None else self.by_msg_id.get(key)
 
     def contact_changed(self, ref: Ref, deleted: bool = False) -> None:
         """Record a contact or room change; the next webwxsync carries the whole object."""
@@ -709,7 +727,7 @@ class World:
         self.notify()
         return login.uuid
 
-    def start_session(self, login: PendingLogin) -> Session:
+    def start_session(self, login: PendingLogin) -> WebSession:
         """Redeem a confirmed login: a new session that ends the previous one (1101 for it)."""
         with self.lock:
             if login.session is not None:
@@ -719,10 +737,13 @@ class World:
             while creds.sid in self.by_sid:
                 creds = Credentials.generate(self._rng, self.uin)
             naming = Naming(f"{self.seed}:login:{number}", dict(self.special))
-            session = Session(
-                number, creds, naming, self.clock.now(), desktop=login.desktop,
-                positions=(len(self.log), len(self.contact_log)),
-            )  # fmt: skip
+            now = self.clock.now()
+            start = (len(self.log), len(self.contact_log))
+            # key 1000 (the login time) tells logins apart, even two in the same second
+            stamp = max(int(now), self.sessions[-1].stamp + 1) if self.sessions else int(now)
+            session = WebSession(
+                number, creds, naming, now, desktop=login.desktop, positions=start, start=start, stamp=stamp
+            )
             if self.current is not None and self.current.live:
                 self.current.ended = 1101
             self.sessions.append(session)
@@ -732,7 +753,22 @@ class World:
         self.notify()
         return session
 
-    def end_session(self, session: Session | None = None, code: int = 1101) -> None:
+    def set_old_keys(self, mode: str) -> None:
+        """What a webwxsync of a new login does with a SyncKey of an earlier login of the account:
+        ``"honour"`` (deliver what arrived since that key) or ``"refuse"`` (Ret 1200, see
+        docs/simulator.md). The real server's behaviour is unknown; clients must cope with both.
+
+        Example:
+            >>> from wxnb.sim.spec import AccountSpec, PersonSpec, WorldSpec
+            >>> w = World.from_spec(WorldSpec(AccountSpec(0), [PersonSpec(0, "wxid_me", "Me")]))
+            >>> w.set_old_keys("refuse"); w.old_keys
+            'refuse'
+        """
+        mode = _old_keys_mode(mode)
+        with self.lock:
+            self.old_keys = mode
+
+    def end_session(self, session: WebSession | None = None, code: int = 1101) -> None:
         """End a session (default: the current one) with ``code``: 1100 phone logout, 1101, 1102."""
         with self.lock:
             session = session or self.current

@@ -1,8 +1,8 @@
 """Login attempts (QR uuids) and logged-in sessions, with credentials shaped like the real ones.
 
 A :class:`PendingLogin` is one QR code: waiting → scanned → confirmed (→ redeemed into a
-:class:`Session` by webwxnewloginpage), or cancelled (back to waiting: the old QR stays scannable) or
-expired. A :class:`Session` holds skey/sid/uin/pass_ticket and the cookies; the world keeps at most one
+:class:`WebSession` by webwxnewloginpage), or cancelled (back to waiting: the old QR stays scannable) or
+expired. A :class:`WebSession` holds skey/sid/uin/pass_ticket and the cookies; the world keeps at most one
 live session per account: a new login ends the previous one (its synccheck then answers 1101).
 
 Secrets never appear in a repr (both classes override ``__repr__``).
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import quote
 
-from wxnb.sim.naming import Naming
+from wxnb.sim.usernames import Naming
 
-__all__ = ["Credentials", "LoginState", "PendingLogin", "Session"]
+__all__ = ["Credentials", "LoginState", "PendingLogin", "WebSession"]
 
 _B64 = string.ascii_letters + string.digits + "+/"
 _ALNUM = string.ascii_letters + string.digits
@@ -73,7 +73,7 @@ class PendingLogin:
     cancelled: bool = False
     ticket: str = ""
     scan_time: int = 0
-    session: Session | None = None
+    session: WebSession | None = None
 
     def __repr__(self) -> str:
         return f"PendingLogin(uuid={self.uuid!r}, state={self.state.value}, push={self.push})"
@@ -125,13 +125,15 @@ class Credentials:
 
 
 @dataclass(slots=True, eq=False)
-class Session:
+class WebSession:
     """One logged-in web session of the account.
 
     ``ended`` is 0 while the session is live, else the code its requests now get: 1100 (logged out on
     the phone), 1101 (logged in elsewhere, logged out by the client) or 1102 (forced).
     ``positions`` is the (message, contact) position last handed to the client in a SyncKey: the
-    fallback when a client sends a key that carries no position.
+    fallback when a client sends a key that carries no position. ``start`` is the position when the
+    session began (a key pointing before it comes from an earlier login); ``stamp`` is key 1000 of
+    this login's SyncKeys (its login time, made unique among the world's logins).
     """
 
     number: int
@@ -141,6 +143,8 @@ class Session:
     desktop: bool = False
     ended: int = 0
     positions: tuple[int, int] = (0, 0)
+    start: tuple[int, int] = (0, 0)
+    stamp: int = 0
     inited: bool = False
     sent: dict[str, int] = field(default_factory=dict)  # ClientMsgId -> MsgId: resends are idempotent
     #: (chat, sender, prefix) -> JSON pieces with this login's UserNames (``render.message_wire``)
@@ -151,4 +155,4 @@ class Session:
         return self.ended == 0
 
     def __repr__(self) -> str:
-        return f"Session(number={self.number}, live={self.live}, ended={self.ended})"
+        return f"WebSession(number={self.number}, live={self.live}, ended={self.ended})"

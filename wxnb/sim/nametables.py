@@ -9,7 +9,7 @@ names that are blank after trimming, and common names that many people share.
 
 Example:
     >>> import random
-    >>> from wxnb.sim.names import nickname
+    >>> from wxnb.sim.nametables import nickname
     >>> rng = random.Random(1)
     >>> isinstance(nickname(rng), str)
     True

@@ -22,8 +22,21 @@ Example:
 from __future__ import annotations
 
 import random
+from typing import Final
 
-__all__ = ["Naming", "Ref"]
+__all__ = ["SPECIAL_ACCOUNTS", "Naming", "Ref"]
+
+#: Accounts the real server names by their wxid, not by ``@`` + hex (PROTOCOL.md §6 names the first
+#: four; the rest are the ones web clients in the wild list as special).
+SPECIAL_ACCOUNTS: Final = frozenset(
+    {
+        "filehelper", "weixin", "fmessage", "newsapp", "qqmail", "tmessage", "qmessage", "qqsync",
+        "floatbottle", "lbsapp", "shakeapp", "medianote", "qqfriend", "readerapp", "blogapp",
+        "facebookapp", "masssendapp", "meishiapp", "feedsapp", "voip", "blogappweixin", "brandsessionholder",
+        "weibo", "qqweibo", "notifymessage", "voipnotify", "officialaccounts", "notification_messages",
+        "wxid_novlwrv3lqwv11", "gh_22b87fa7cb3c", "wxitil", "userexperience_alarm", "exmail_tool",
+    }
+)  # fmt: skip
 
 Ref = tuple[str, int]  # ("person", pid) or ("room", rid)
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from wxnb.sim.strict import MAX_UINT64, NumberError, digits_or_none, json_int
+
 __all__ = ["SyncKeyCodec", "format_synccheck_key", "parse_synccheck_key"]
 
 SyncKey = dict[str, Any]  # {"Count": n, "List": [{"Key": k, "Val": v}, ...]}
@@ -74,6 +76,12 @@ class SyncKeyCodec:
             contact - self.base1 if contact is not None else -1,
         )
 
+    @staticmethod
+    def login_stamp(key: object) -> int | None:
+        """Key 1000 (the login time the key was handed out under), or None when the key has none."""
+        pairs = _pairs(key)
+        return None if pairs is None else pairs.get(1000)
+
 
 def _pairs(key: object) -> dict[int, int] | None:
     if not isinstance(key, dict):
@@ -86,8 +94,10 @@ def _pairs(key: object) -> dict[int, int] | None:
         if not isinstance(item, dict):
             return None
         try:
-            out[int(item["Key"])] = int(item["Val"])
-        except (KeyError, TypeError, ValueError):
+            out[json_int(item.get("Key"), "Key", 0, MAX_UINT64, text=True)] = json_int(
+                item.get("Val"), "Val", 0, MAX_UINT64, text=True
+            )
+        except NumberError:
             return None
     return out
 
@@ -106,10 +116,10 @@ def parse_synccheck_key(text: str) -> SyncKey | None:
         k, sep, v = part.partition("_")
         if not sep:
             return None
-        try:
-            items.append({"Key": int(k), "Val": int(v)})
-        except ValueError:
+        key, value = digits_or_none(k), digits_or_none(v)
+        if key is None or value is None:
             return None
+        items.append({"Key": key, "Val": value})
     if not items:
         return None
     return {"Count": len(items), "List": items}

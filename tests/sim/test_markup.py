@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 # The client's decoder, imported where it lives today (the lead re-points these at merge if it moves).
-from wxnb.protocol.messages import decode_message
+from wxnb.protocol.items import decode_message
 from wxnb.protocol.wiretext import decode_text
 from wxnb.sim.markup import mention, room_prefix, wire_text, wire_xml
 

@@ -15,8 +15,8 @@ from wxnb.protocol.client import WebClient
 from wxnb.protocol.errors import RevokeRefused
 from wxnb.protocol.json_replies import SyncKey, SyncReply
 from wxnb.protocol.records import Message
-from wxnb.protocol.wiretext import encode_text
 from wxnb.sim.content import Body
+from wxnb.sim.markup import wire_xml
 from wxnb.sim.simulator import Simulator
 
 
@@ -38,7 +38,7 @@ def _appmsg(app_type: int, title: str) -> str:
         f'<msg><appmsg appid="" sdkver="0"><title>{title}</title><des></des><type>{app_type}</type>'
         f"<url></url></appmsg></msg>"
     )
-    return encode_text(xml)
+    return wire_xml(xml)
 
 
 def test_every_msg_type_is_decoded(account: Account) -> None:
@@ -69,11 +69,11 @@ def test_every_msg_type_is_decoded(account: Account) -> None:
     location_xml = (
         '<msg><location x="31.2" y="121.5" scale="16" label="外滩 &amp; 江" poiname="[位置]" /></msg>'
     )
-    sent["location48"] = str(world.append(("person", ANN), ANN, Body(48, encode_text(location_xml))))
+    sent["location48"] = str(world.append(("person", ANN), ANN, Body(48, wire_xml(location_xml))))
     sent["voip52"] = str(
-        world.append(("person", ANN), ANN, Body(52, encode_text("<voipmsg type='VoIPBubbleMsg'/>")))
+        world.append(("person", ANN), ANN, Body(52, wire_xml("<voipmsg type='VoIPBubbleMsg'/>")))
     )
-    sent["voip53"] = str(world.append(("person", ANN), ANN, Body(53, encode_text("<voipinvitemsg/>"))))
+    sent["voip53"] = str(world.append(("person", ANN), ANN, Body(53, wire_xml("<voipinvitemsg/>"))))
     sticker8 = Body(49, _appmsg(8, "[动画表情]"), {"AppMsgType": 8})
     sent["app_sticker"] = str(world.append(("person", ANN), ANN, sticker8))
     sent["revoke"] = phone.revoke(sent["text"])

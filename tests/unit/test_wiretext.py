@@ -81,3 +81,12 @@ def test_fast_decoder_matches_the_reference(wire: str) -> None:
 @given(st.text())
 def test_fast_decoder_matches_the_reference_on_any_text(wire: str) -> None:
     assert decode_text(wire) == _reference_decode(wire)
+
+
+def test_subdivision_flag_round_trips() -> None:
+    # 🏴 + tag characters (England): the tags cannot be written in a span's 4-or-5-digit groups, so
+    # they must stay text after the flag's span and come back unchanged.
+    england = "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+    wire = encode_text(f"go {england}!")
+    assert wire.startswith('go <span class="emoji emoji1f3f4"></span>')
+    assert decode_text(wire) == f"go {england}!"

@@ -42,7 +42,10 @@ def is_emoji_codepoint(cp: int) -> bool:
 
 
 def _is_modifier(cp: int) -> bool:
-    return cp in (_VS16, _KEYCAP) or 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F
+    # Not the tag characters of subdivision flags (U+E0020..E007F): the wire's 4-or-5-digit spans
+    # (5 only for U+1xxxx) cannot carry them, so they stay plain text after the flag's span, as the
+    # simulator writes them (wxnb/sim/markup.py); a span would not decode back.
+    return cp in (_VS16, _KEYCAP) or 0x1F3FB <= cp <= 0x1F3FF
 
 
 def _is_regional_indicator(cp: int) -> bool:

@@ -16,8 +16,8 @@ Example (a session logged in to the simulator; its phone confirms by itself):
     ...         seen = []
     ...         _ = session.on("message", lambda m: seen.append(m.text))
     ...         sent = session.send(session.friends.iloc[0], "hi")
-    ...         seen, (session.messages.msg_id == sent.msg_id).sum()
-    (['hi'], 1)
+    ...         seen.count("hi"), int((session.messages.msg_id == sent.msg_id).sum())
+    (1, 1)
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ Example:
     >>> writer.call_then(lambda: 2 * 21, lambda n: order.append(n))
     42
     >>> writer.call(lambda: order.append("last"))
-    >>> writer.stop(); order
+    >>> _ = writer.stop(); order
     ['first', 42, 'last']
 """
 

@@ -4,7 +4,11 @@
   terminal (:mod:`wxnb.session.entry`).
 - :class:`Session`: tables (``messages``, ``contacts``, ``friends``, ``rooms``, ``mps``, ``members``),
   ``send``/``mark_read``/``revoke``/``logout``, ``status``, ``on(...)``, ``wait_for``, ``close``.
-- :mod:`~wxnb.session.login`: the login state machine; :mod:`~wxnb.session.sync`: the sync worker.
+- :mod:`~wxnb.session.session`: the lifecycle (start, the session thread, close, status, events,
+  tables); :mod:`~wxnb.session.actions`: send, mark_read, revoke, logout (both make up ``Session``).
+- :mod:`~wxnb.session.login`: the login state machine; :mod:`~wxnb.session.sync`: the sync worker;
+  :mod:`~wxnb.session.writer`: the one thread that writes a session's archive, tables and status and
+  fires its events.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ Usage: python bench/bench_session.py [--short] [--only e2e,ingest50,ingest500,lo
 
 ``--only``: some of the figures (an A/B of old and new code alternates short runs: copy this file into
 the old checkout, it uses the public API only). ``--n``: N for the batch-500 ingest (the batch-50 one
-takes N/10, at least 20,000; ``--n50``: its own N). ``--samples``: latency samples. ``--scenario``: login-to-ready's.
+takes N/10, at least 20,000; ``--n50``: its own N). ``--samples``: latency samples.
+``--scenario``: login-to-ready's.
 """
 
 from __future__ import annotations

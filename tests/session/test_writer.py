@@ -176,7 +176,9 @@ def test_a_writer_failure_is_on_the_status_and_raised_to_waiters(
         session.wait_for(lambda m: True, timeout=10)
     assert isinstance(info.value.__cause__, RuntimeError)
     status = session.status
-    assert status.state == "failed" and "the tables could not take the batch" in (status.last_error or "")
+    last_error = status.last_error or ""
+    assert status.state == "failed" and "the writer thread failed" in last_error
+    assert "the tables could not take the batch" in last_error
     with pytest.raises(SyncFailed):
         session.send("Annie ✨", "after the failure")
     thread = session._thread

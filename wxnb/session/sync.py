@@ -20,8 +20,9 @@ One loop in the session's thread, after login:
      counters move, "contacts" and "message" events fire — while the sync thread sends the next
      webwxsync and the server prepares its reply: publication is off the critical path of ingest,
      and batches are published in order, each before the next one is committed. The last batch of a
-     round (no ContinueFlag) is published at once, before the sync thread goes on: its next request
-     is a long poll, and live messages are not held back by it.
+     round (no ContinueFlag) is published at once, before the sync thread goes on
+     (``call_then(..., overlap=False)``): its next request is a long poll, and live messages are not
+     held back by it.
 
 This thread does network and decoding only: it writes nothing itself. Its status changes (a
 synccheck that found nothing, a retry, a logout, giving up) are handed to the writer too, so the
@@ -300,10 +301,9 @@ class SyncWorker:
             if new:
                 self.on_messages(new)
 
-        if reply.continue_flag:  # the next webwxsync goes out while the writer publishes this batch
-            batch = self.writer.call_then(write, publish)
-        else:  # the round's last batch: published at once (the next request is a held long poll)
-            batch = self.writer.call(lambda: _then(write(), publish))
+        # With more to come, the next webwxsync goes out while the writer publishes this batch; the
+        # round's last batch is published at once (the next request is a held long poll).
+        batch = self.writer.call_then(write, publish, overlap=bool(reply.continue_flag))
         # The batch and its key are durable: acknowledge the key now (the next request carries it).
         self.sync_key = reply.sync_key
         self.check_key = reply.sync_check_key
@@ -367,8 +367,3 @@ class SyncWorker:
             if self.store.resolve(m)[2] is None:  # no remark, in-room name or nickname for the sender
                 rooms.add(m.chat)
         return rooms
-
-
-def _then(batch: CommittedBatch, publish: Callable[[CommittedBatch], None]) -> CommittedBatch:
-    publish(batch)
-    return batch

@@ -59,7 +59,9 @@ class _Call(Generic[T]):
 
     __slots__ = ("_done", "_resumed", "error", "fn", "result", "then")
 
-    def __init__(self, fn: Callable[[], T], then: Callable[[T], object] | None) -> None:
+    def __init__(
+        self, fn: Callable[[], T], then: Callable[[T], object] | None, *, resume_first: bool = False
+    ) -> None:
         self.fn = fn
         self.then = then
         self.result: T | None = None
@@ -68,7 +70,7 @@ class _Call(Generic[T]):
         self._done = threading.Lock()
         self._done.acquire()
         self._resumed: threading.Lock | None = None
-        if then is not None:
+        if then is not None and resume_first:
             self._resumed = threading.Lock()
             self._resumed.acquire()
 
@@ -157,10 +159,14 @@ class Writer:
         self._put(pending)  # type: ignore[arg-type]  # _Call is invariant; the writer only calls it
         return pending.wait()
 
-    def call_then(self, fn: Callable[[], T], then: Callable[[T], object]) -> T:
+    def call_then(self, fn: Callable[[], T], then: Callable[[T], object], *, overlap: bool = True) -> T:
         """Run ``fn`` on the writer and return its result as soon as it has one; the writer then runs
         ``then(result)`` while the caller goes on. An error of ``fn`` is raised to the caller (``then``
         does not run); an error of ``then`` kills the writer.
+
+        ``overlap``: ``then`` starts once the caller runs again, so that it overlaps the caller's next
+        blocking call (a request) instead of delaying it (see ``_Call.wait_resumed``). False: it starts
+        at once (the caller resumes once it is done, or after the interpreter's switch interval).
 
         Raises:
             SessionClosed, SyncFailed: as :meth:`submit`; and whatever ``fn`` raises.
@@ -169,7 +175,7 @@ class Writer:
             result = fn()
             then(result)
             return result
-        pending: _Call[T] = _Call(fn, then)
+        pending: _Call[T] = _Call(fn, then, resume_first=overlap)
         self._put(pending)  # type: ignore[arg-type]
         return pending.wait()
 

@@ -29,7 +29,13 @@ messages spread over friends and rooms (room messages carry the ``@sender:<br/>`
 Full run: N = 1,000,000 (the 1,000,000-row figures of the issue). ``--short`` (CI): N = 20,000, 200
 latency samples, the small scenario for login-to-ready; figures indicative.
 
-Usage: python bench/bench_session.py [--short]
+Usage: python bench/bench_session.py [--short] [--only e2e,ingest50,ingest500,login] [--n N]
+    [--samples S] [--scenario NAME]
+
+``--only``: some of the figures (an A/B of old and new code alternates short runs: copy this file into
+the old checkout, it uses the public API only). ``--n``: N for the batch-500 ingest (the batch-50 one
+takes N/10, at least 20,000; ``--n50``: its own N). ``--samples``: latency samples.
+``--scenario``: login-to-ready's.
 """
 
 from __future__ import annotations
@@ -306,12 +312,25 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--short", action="store_true", help="quick mode for CI (figures indicative)")
+    parser.add_argument("--only", default="e2e,ingest50,ingest500,login", help="figures to measure")
+    parser.add_argument("--n", type=int, default=None, help="messages for the batch-500 ingest")
+    parser.add_argument("--n50", type=int, default=None, help="messages for the batch-50 ingest")
+    parser.add_argument("--samples", type=int, default=None, help="latency samples")
+    parser.add_argument("--scenario", default=None, help="login-to-ready's scenario")
     args = parser.parse_args()
-    n = 20_000 if args.short else 1_000_000
-    e2e_latency(200 if args.short else 1000)
-    ingest(n // 10 if not args.short else n, 50, with_access=False)
-    ingest(n, 500, with_access=True)
-    login_to_ready("small" if args.short else "large")
+    only = set(args.only.split(","))
+    unknown = only - {"e2e", "ingest50", "ingest500", "login"}
+    if unknown:
+        parser.error(f"unknown figures {sorted(unknown)}: use e2e, ingest50, ingest500, login")
+    n = args.n or (20_000 if args.short else 1_000_000)
+    if "e2e" in only:
+        e2e_latency(args.samples or (200 if args.short else 1000))
+    if "ingest50" in only:
+        ingest(args.n50 or (n if args.short else max(20_000, n // 10)), 50, with_access=False)
+    if "ingest500" in only:
+        ingest(n, 500, with_access=True)
+    if "login" in only:
+        login_to_ready(args.scenario or ("small" if args.short else "large"))
 
 
 if __name__ == "__main__":

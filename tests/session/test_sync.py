@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -44,42 +45,41 @@ def test_continue_flag_brings_every_batch_in_order(tmp_path: Path) -> None:
         assert session.status.batches >= 5
 
 
-@pytest.mark.skip(
-    reason="issue 11: the protocol no longer runs the session's work (while_waiting is gone); the "
-    "session helper restores this overlap in the session layer and this test with it"
-)
-def test_a_batch_with_more_to_come_is_published_while_the_next_webwxsync_is_on_its_way(
+def test_a_batch_is_published_while_the_next_webwxsync_is_on_its_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with Simulator(make_spec(), hold=0.3, sync_batch=5) as sim, log_in(sim, tmp_path) as session:
         # The login's status notify comes back as a message (MsgType 51): let it pass first.
         wait_until(lambda: session.status.messages_received >= 1, what="the status notify echo")
-        received: list[Message] = []
-        session.on("message", received.append)
         client = session._client
         assert client is not None
-        at_call: list[int] = []  # messages published when each webwxsync is called
-        in_wait: list[int] = []  # ... and once it is sent, before its reply is read
+        calls: list[int] = []  # messages published when each webwxsync is called
+        next_call = threading.Event()
+        received: list[Message] = []
         sync = client.sync
 
         def watched(key: Any, **options: Any) -> Any:
-            at_call.append(len(received))
-            publish = options["while_waiting"]
+            calls.append(len(received))
+            if len(calls) == 2:
+                next_call.set()
+            return sync(key, **options)
 
-            def while_waiting() -> None:
-                publish()
-                in_wait.append(len(received))
-
-            return sync(key, **{**options, "while_waiting": while_waiting})
+        def slow_listener(message: Message) -> None:
+            # The first batch's publication holds here until the sync thread asks for the next batch:
+            # if the sync thread waited for publication, that would never happen.
+            if not received:
+                next_call.wait(10)
+            received.append(message)
 
         monkeypatch.setattr(client, "sync", watched)
+        session.on("message", slow_listener)
         with sim.world.lock:  # all 12 are waiting before the first webwxsync is answered: 5 + 5 + 2
             ids = [sim.phone.send(("friend", TOM), f"message {i}") for i in range(12)]
         wait_until(lambda: len(received) >= 12, what="all 12 messages")
-        assert [m.msg_id for m in received] == ids
-        assert at_call == [0, 0, 5]  # a batch with ContinueFlag is not published before the next call
-        assert in_wait == [0, 5, 10]  # ... but while that call waits for its reply
-        assert session.status.batches >= 3  # and the round's last batch at once
+        assert next_call.is_set() and calls[1] == 0  # the 2nd request went out before batch 1 was out
+        assert [m.msg_id for m in received] == ids  # published in order all the same
+        assert list(session.messages.msg_id[-12:]) == ids
+        assert session.status.batches >= 3
 
 
 def test_contact_changes_are_applied(sim: Simulator, session: Session) -> None:

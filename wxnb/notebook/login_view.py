@@ -70,8 +70,9 @@ class NotebookLoginView:
     cheap, but status changes come with every sync batch). ``desktop``: whether the session logs in
     in desktop mode (the advice for a refused account depends on it). ``retry``: whether the login
     waits for "New code" after a failure (an interactive session) or ends. ``status()`` gives the
-    session's current status: status events from two threads can arrive out of order, so each draw
-    reads the latest instead of trusting the event it came with. ``failure()`` gives the error that
+    session's current status: the first draw (from the thread that attaches the view) and the status
+    events (from the session's writer) can interleave, so each draw reads the latest instead of
+    trusting the status it came with. ``failure()`` gives the error that
     stopped the session, shown when it stops before the login is done.
 
     Thread-safe: the session's thread and the main thread may call it at the same time.

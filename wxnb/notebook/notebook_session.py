@@ -185,9 +185,10 @@ class NotebookSession(Session):
 
     def _fetch_avatar(self, status: SessionStatus) -> None:
         """A resumed or pushed login has no scanned avatar: fetch the account's head image once, for
-        the status line, when a view needs it. Never on the main thread (a send there changes the
-        status too: it must not wait for a picture); one request, a failure only costs the picture."""
-        if status.state != "online" or threading.current_thread() is threading.main_thread():
+        the status line, when a view needs it. Status events come from the session's writer thread,
+        which must not wait for a picture (every write of the session would wait behind it), so the
+        request runs on a short-lived thread of its own; one request, a failure only costs the picture."""
+        if status.state != "online":
             return
         view = self._view
         if view is None or not view.needs_avatar:
@@ -196,6 +197,9 @@ class NotebookSession(Session):
             if self._avatar_fetched:
                 return
             self._avatar_fetched = True
+        threading.Thread(target=self._load_avatar, args=(view,), name="wxnb-avatar", daemon=True).start()
+
+    def _load_avatar(self, view: NotebookLoginView) -> None:
         try:
             url = "data:image/jpeg;base64," + base64.b64encode(self.head_image()).decode("ascii")
             view.set_avatar(url)

@@ -2,7 +2,11 @@
 
 - :class:`Session`: tables (``messages``, ``contacts``, ``friends``, ``rooms``, ``mps``, ``members``),
   ``send``/``mark_read``/``revoke``/``logout``, ``status``, ``on(...)``, ``wait_for``, ``close``.
-- :mod:`~wxnb.session.login`: the login state machine; :mod:`~wxnb.session.sync`: the sync worker.
+- :mod:`~wxnb.session.session`: the lifecycle (start, the session thread, close, status, events,
+  tables); :mod:`~wxnb.session.actions`: send, mark_read, revoke, logout (both make up ``Session``).
+- :mod:`~wxnb.session.login`: the login state machine; :mod:`~wxnb.session.sync`: the sync worker;
+  :mod:`~wxnb.session.writer`: the one thread that writes a session's archive, tables and status and
+  fires its events.
 
 The session imports no widget, ipywidgets or IPython: views (the notebook's widgets, a terminal's
 text) subscribe to its events. ``wxnb.login()`` and ``wxnb.demo()`` (:mod:`wxnb.entry`) choose one;

@@ -1,11 +1,12 @@
 """Event callbacks: ``session.on("message" | "contacts" | "status" | "login", callback) -> unsubscribe``.
 
-A callback runs in the thread that produced the event: the sync thread for received messages, contact
-changes and status changes; the session thread for login steps; the caller's thread for one's own
-sends (:meth:`Session.send`). It should
-be quick (hand work to another thread if it is not). A callback that raises is logged with its
-traceback and counted on the status (``callback_errors``); it never stops the sync thread, and the
-other callbacks still run.
+A session fires every event from one thread, its writer (:mod:`wxnb.session.writer`): login steps,
+received messages, one's own sends (:meth:`Session.send` returns after its "message" event), contact changes
+and status changes reach each callback in one order, the order in which the writer applied them (a
+"status" event with a higher ``version`` always comes later). A callback should be quick (hand work
+to another thread if it is not): the writer writes nothing else while it runs. A callback that raises
+is logged with its traceback and counted on the status (``callback_errors``); it never stops the
+session, and the other callbacks still run.
 
 Example:
     >>> hub = EventHub()
@@ -86,7 +87,7 @@ class EventHub:
         return unsubscribe
 
     def has(self, kind: EventKind) -> bool:
-        """True if anyone listens to ``kind`` (lets the sync thread skip building payloads)."""
+        """True if anyone listens to ``kind`` (lets the writer skip building payloads)."""
         return bool(self._callbacks[kind])
 
     def emit(self, kind: EventKind, payload: object) -> None:

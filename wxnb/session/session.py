@@ -1,5 +1,13 @@
 """Session: the object a user holds — one logged-in account, its live tables, its actions.
 
+This module is the lifecycle: construction, :meth:`Session.start`, the session thread (login → setup →
+sync), :meth:`Session.close`, the status, the events and the tables. The actions (send, mark_read,
+revoke, logout, recipients, message refs) are in :mod:`wxnb.session.actions`, a part of the same class.
+
+Threads: ``wxnb-session`` logs in and syncs (network and decoding); ``wxnb-writer``
+(:mod:`wxnb.session.writer`) writes the archive, the journal, the tables and the status, and fires
+every event, in one order. See docs/session.md.
+
 Example (the simulator stands in for WeChat; its phone confirms the login by itself):
     >>> import tempfile
     >>> from wxnb.sim.simulator import Simulator
@@ -15,6 +23,7 @@ Example (the simulator stands in for WeChat; its phone confirms the login by its
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -24,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Protocol, Self
+from typing import Any, Final, Literal, Protocol, Self
 
 import pandas as pd
 
@@ -36,24 +45,21 @@ from wxnb.protocol import (
     Interrupted,
     LoggedOut,
     Message,
-    OutcomeUnknown,
     RetryPolicy,
     SyncKey,
     Timeouts,
-    TransportError,
     WebClient,
     WxError,
-    encode_text,
 )
-from wxnb.protocol import client_msg_id as new_client_msg_id
 from wxnb.session import paths
-from wxnb.session.errors import MessageNotFound, NotReady, SessionClosed, SyncFailed
+from wxnb.session.actions import SessionActions
+from wxnb.session.errors import NotReady, SessionClosed, SyncFailed
 from wxnb.session.events import ContactsChange, EventHub, EventKind
 from wxnb.session.login import LoginEvent, LoginFlow, LoginResult
 from wxnb.session.quarantine import Quarantine
-from wxnb.session.recipients import Recipient, resolve_recipient
 from wxnb.session.status import SessionStatus, StatusBoard
 from wxnb.session.sync import SyncOptions, SyncWorker
+from wxnb.session.writer import Writer
 from wxnb.store import SendRecord, Store, StoreError, Tables, account_key
 
 __all__ = ["Session"]
@@ -88,7 +94,7 @@ class _Done:
 _DONE: Final = _Done()
 
 
-class Session:
+class Session(SessionActions):
     """One WeChat account, logged in: live tables, actions, status, events. See :func:`wxnb.login`.
 
     ``base_url``: the server (None: WeChat itself; a simulator's URL). ``data_dir``: where archives and
@@ -131,6 +137,10 @@ class Session:
         self._retry = retry
         self._hub = EventHub(on_error=self._callback_failed)
         self._board = StatusBoard(on_change=self._status_changed)
+        # The one thread that writes the archive, the journal, the tables and the status, and fires
+        # the events (started by start(), drained and stopped by close()).
+        self._writer = Writer(name="wxnb-writer", on_death=self._writer_died)
+        self._failure_lock = threading.Lock()
         self._login_listeners: list[Callable[[LoginEvent], None]] = []
         if on_login_event is not None:
             self._login_listeners.append(on_login_event)
@@ -177,7 +187,7 @@ class Session:
             self._client = client
             self._flow = LoginFlow(
                 client,
-                on_event=self._login_event,
+                on_event=self._deliver_login_event,
                 saved=saved,
                 push_uin=saved.uin if saved is not None else None,
                 max_refreshes=self.max_refreshes,
@@ -185,7 +195,8 @@ class Session:
                 interactive=self.interactive,
             )
             self._thread = threading.Thread(target=self._main, name="wxnb-session", daemon=True)
-            self._board.set_state("logging_in")
+            writer = self._writer.start()
+            writer.call(lambda: self._board.set_state("logging_in"))
             self._thread.start()
         return self
 
@@ -232,12 +243,16 @@ class Session:
             self._progress.notify_all()
 
     def close(self, timeout: float = _CLOSE_TIMEOUT) -> None:
-        """Stop the session's thread (within ``timeout`` s, even during a held long poll), save the
-        credentials for the next resume, close the archive. The tables stay readable. Idempotent."""
+        """Stop the session's threads (within ``timeout`` s, even during a held long poll), save the
+        credentials for the next resume, close the archive. The tables stay readable. Idempotent.
+
+        From an event callback (the writer thread) it does not wait: the writer finishes what is
+        queued, closes the archive and ends once the callback returns."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+        deadline = time.monotonic() + timeout
         alive_before = self._board.snapshot().alive
         if self._flow is not None:
             self._flow.cancel()
@@ -245,8 +260,10 @@ class Session:
             self._worker.stop()
         if self._client is not None:
             self._client.interrupt()
+        writer = self._writer
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        if thread is not None and thread is not threading.current_thread() and not writer.in_writer():
+            # The writer keeps running meanwhile: the session thread may be waiting for a commit.
             thread.join(timeout)
             if thread.is_alive():
                 logger.warning(
@@ -254,11 +271,22 @@ class Session:
                 )
         if alive_before and self._ready.is_set():
             self._save_credentials()
-        if self._store is not None:
-            self._store.close()
+        store, board = self._store, self._board
+
+        def finish() -> None:  # the writer's last task: after every batch and send queued before it
+            if store is not None:
+                store.close()
+            board.set_state("closed")
+            self._wake_waiters()
+
+        if writer.running:
+            writer.submit(finish)
+            if not writer.stop(max(0.0, deadline - time.monotonic())) and not writer.in_writer():
+                logger.warning("the writer did not finish within %g s (a slow event callback?)", timeout)
+        else:  # never started, or it died: no thread writes any more, this one is the last
+            finish()
         if self._client is not None:
             self._client.close()
-        self._board.set_state("closed")
         self._wake_waiters()
         self._settle()
         with _LIVE_LOCK:
@@ -297,7 +325,7 @@ class Session:
             result = flow.run()
             worker = self._setup(result)
             worker.run()
-        except Interrupted as exc:
+        except (Interrupted, SessionClosed) as exc:  # SessionClosed: the writer stopped under the thread
             if not self._closed:
                 self._fail(exc)
         except WxError as exc:  # a typed failure (login refused, network down...): already explained
@@ -309,28 +337,68 @@ class Session:
                 logger.exception("the session thread failed")
                 self._fail(exc)
         finally:
+            self._flush()  # what this thread handed to the writer is applied before anyone hears it ended
             self._done.set()
             self._settle()
             self._wake_waiters()
 
+    def _flush(self) -> None:
+        """Wait until the writer ran every task queued so far (nothing to wait for once it ended)."""
+        with contextlib.suppress(SessionClosed, SyncFailed):  # stopped or dead: what it ran is all
+            self._writer.call(lambda: None)
+
+    def _set_failure(self, exc: BaseException) -> bool:
+        """Record why the session stopped; the first reason wins. True if it was the first."""
+        with self._failure_lock:
+            if self._failure is not None:
+                return False
+            self._failure = exc
+            return True
+
     def _fail(self, exc: BaseException) -> None:
-        self._failure = exc
-        self._board.set_state("failed", last_error=f"{type(exc).__name__}: {exc}")
+        if not self._set_failure(exc):
+            return  # the writer died first and said so already
+        error = f"{type(exc).__name__}: {exc}"
+        self._status(lambda: self._board.set_state("failed", last_error=error))
+
+    def _writer_died(self, exc: BaseException) -> None:
+        """The writer's last act (on it) when a task nobody waited for raised: the status says so, the
+        other threads stop, whoever waits hears it (SyncFailed, the error as its cause)."""
+        self._set_failure(exc)
+        self._board.set_state("failed", last_error=f"the writer thread failed: {type(exc).__name__}: {exc}")
+        if self._flow is not None:
+            self._flow.cancel()
+        if self._worker is not None:
+            self._worker.stop()
+        if self._client is not None:
+            self._client.interrupt()
+        self._wake_waiters()
+
+    def _status(self, change: Callable[[], object]) -> None:
+        """Hand a status change to the writer, the board's one writer. Once the session is closed
+        (or the writer died, which put its own word on the board) the change is dropped."""
+        try:
+            self._writer.submit(change)
+        except (SessionClosed, SyncFailed) as exc:
+            logger.debug("status change dropped: %s", exc)
 
     def _setup(self, result: LoginResult) -> SyncWorker:
-        """After webwxinit: open the archive, load contacts, pick the sync key, make the worker."""
-        client, flow = self._client, self._flow
+        """After webwxinit: open the archive, load contacts, pick the sync key, make the worker.
+
+        Network here, writes on the writer (the store is opened, loaded and written there)."""
+        client, flow, writer = self._client, self._flow, self._writer
         assert client is not None and flow is not None
         init = result.init
         me = replace(init.user, uin=init.uin)
         account = account_key(init.uin)
         self._supersede(account)
         flow.emit("initialising", "contacts")
-        store = Store.open(account, self.data_dir)
+        data_dir = self.data_dir
+        store = writer.call(lambda: Store.open(account, data_dir))
         self._store, self._me, self._account = store, me, account
         with _LIVE_LOCK:
             _LIVE[(str(self.data_dir), account)] = self
-        store.start_login(me)
+        writer.call(lambda: store.start_login(me))
         contacts = self._load_contacts(client, init.contacts, init.chat_set)
         sync_key = init.sync_key
         state = store.sync_state
@@ -339,9 +407,9 @@ class Session:
                 sync_key = SyncKey.from_json(state.sync_key)  # go on where the archive stopped
             except WxError:
                 logger.warning("the archived sync key is not usable; starting from webwxinit's")
-        resumed_key = sync_key is not init.sync_key
-        store.apply_batch(contacts=contacts, sync_key=None if resumed_key else init.sync_key.to_json())
-        self._quarantine = Quarantine(paths.quarantine_path(self.data_dir, account))
+        init_key = None if sync_key is not init.sync_key else init.sync_key.to_json()
+        writer.call(lambda: store.apply_batch(contacts=contacts, sync_key=init_key))
+        quarantine = self._quarantine = Quarantine(paths.quarantine_path(self.data_dir, account))
         self._save_credentials()
         paths.remember_account(self.data_dir, self.base_url, account)
         worker = SyncWorker(
@@ -349,9 +417,10 @@ class Session:
             store,
             self._board,
             self._hub,
+            writer,
             sync_key=sync_key,
             me=me.user_name,
-            quarantine=self._quarantine,
+            quarantine=quarantine,
             on_messages=self._received,
             options=self.sync_options,
         )
@@ -362,12 +431,14 @@ class Session:
         how = "resumed" if result.resumed else "push login" if result.pushed else "QR login"
         self._ready.set()  # before the event: a listener may act on the session at once
         flow.emit("ready", f"{me.nickname}: {len(contacts) - rooms} contacts, {rooms} rooms ({how})")
-        self._settle()  # after it: wait_ready() returns once every listener saw "ready"
-        # After "ready": a view that waits for it draws this first status at once.
-        self._board.update(
-            state="online", nickname=me.nickname, account=account, quarantined=len(self._quarantine)
+        # After "ready": a view that waits for it draws this first status at once. Then wait_ready()
+        # returns: once every listener saw "ready", the status says online and the contacts are out.
+        board, hub, count = self._board, self._hub, len(quarantine)
+        writer.submit(
+            lambda: board.update(state="online", nickname=me.nickname, account=account, quarantined=count)
         )
-        self._hub.emit("contacts", ContactsChange(tuple(contacts)))
+        writer.submit(lambda: hub.emit("contacts", ContactsChange(tuple(contacts))))
+        writer.submit(self._settle)
         return worker
 
     @staticmethod
@@ -446,9 +517,12 @@ class Session:
           step so far, in the caller's thread, then the live ones: none missed, none twice. This is
           how a view attached at any time draws the login (``replay`` is for "login" only).
 
-        Callbacks run in the thread that produced the event (the session thread; the caller's thread
-        for one's own sends): keep them short. One that raises is logged and counted
-        (``status.callback_errors``); it never stops the login or the sync.
+        Every live callback runs in the session's writer thread, one event after the other, in one
+        order for all kinds (a "status" event with a higher ``version`` comes later): keep them short
+        (the next batch is not written while a callback runs). A callback may call the session's
+        actions (``send`` in a "message" callback); their own events are then delivered at once, inside
+        the current one. One that raises is logged and counted (``status.callback_errors``); it never
+        stops the login or the sync.
 
         Example:
             >>> session = Session()
@@ -461,15 +535,30 @@ class Session:
             return self._hub.on(kind, callback)
         if kind != "login":
             raise ValueError(f"replay=True is for 'login' events only, not {kind!r}: read session.status")
+        failed = 0
         with self._login_lock:  # no step is dispatched between the replay and the subscription
             unsubscribe = self._hub.on(kind, callback)  # checks the callback first
             for event in self._login_seen:
                 try:
                     callback(event)
-                except Exception as exc:
+                except Exception:
                     logger.exception("a 'login' callback (%r) raised on a replayed step", callback)
-                    self._callback_failed(kind, exc)
+                    failed += 1
+        if failed:  # counted by the board's one writer (outside the lock: the writer may wait for it)
+            self._count_now("callback_errors", failed)
         return unsubscribe
+
+    def _count_now(self, counter: Literal["callback_errors", "quarantined"], n: int) -> None:
+        """Count on the status board through its writer and wait for it; with no writer running (not
+        started yet, or ended) no thread writes the board, so here."""
+
+        def count() -> None:
+            self._board.count(counter, n, quiet=True)
+
+        try:
+            self._writer.call(count)
+        except (SessionClosed, SyncFailed):
+            count()
 
     def wait_for(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
         """Wait for a new message (arriving after this call) that ``predicate`` accepts; return it.
@@ -541,11 +630,20 @@ class Session:
         return SessionClosed(f"the session is {status.state}")
 
     def _callback_failed(self, kind: str, exc: BaseException) -> None:
-        # Counted quietly: announcing the count would call a failing status callback again, forever.
+        # On the writer (callbacks run there). Counted quietly: announcing the count would call a
+        # failing status callback again, forever.
         self._board.count("callback_errors", quiet=True)
 
     def _status_changed(self, status: SessionStatus) -> None:
         self._hub.emit("status", status)
+
+    def _deliver_login_event(self, event: LoginEvent) -> None:
+        """A login step, from the session thread: delivered on the writer, in line with the status
+        events, and waited for (a listener sees a step before the login goes on)."""
+        try:
+            self._writer.call(lambda: self._login_event(event))
+        except (SessionClosed, SyncFailed) as exc:  # the session ended under the login: it stops soon
+            logger.info("login step %r not shown: %s", event.phase, exc)
 
     def _login_event(self, event: LoginEvent) -> None:
         with self._login_lock:  # one step at a time, so that a replaying subscriber misses none
@@ -560,7 +658,9 @@ class Session:
             self._progress.notify_all()
 
     def _http_retry(self, endpoint: str, what: str) -> None:
-        self._board.record_retry(f"{endpoint}: {what}", reconnecting=False)
+        # Any thread that makes a request (the session thread, a caller's send): the writer counts it.
+        error = f"{endpoint}: {what}"
+        self._status(lambda: self._board.record_retry(error, reconnecting=False))
 
     def request_new_code(self) -> None:
         """Ask the login for a new QR code now (what the login widget's "New code" button does).
@@ -712,147 +812,6 @@ class Session:
         if not me.head_img_url:
             raise ValueError("the server gave no head image for this account")
         return client.get_head_image(me.head_img_url)
-
-    # -- actions -----------------------------------------------------------------------------------
-
-    def _require_store(self) -> Store:
-        if self._store is None:
-            raise NotReady("the login has not finished: session.wait_ready()")
-        return self._store
-
-    def _require_ready(self) -> tuple[Store, WebClient, Contact]:
-        status = self._board.snapshot()
-        if self._closed or not status.alive:
-            raise self._terminal_error()
-        store, client, me = self._store, self._client, self._me
-        if not self._ready.is_set() or store is None or client is None or me is None:
-            raise NotReady("the login has not finished: session.wait_ready()")
-        return store, client, me
-
-    def recipient(self, to: object) -> Recipient:
-        """Who ``to`` names (see :mod:`wxnb.session.recipients`), without sending anything."""
-        store, _, me = self._require_ready()
-        return resolve_recipient(to, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
-
-    def send(self, to: object, text: str) -> Message:
-        """Send ``text`` to ``to`` and return the sent message's record.
-
-        ``to``: a UserName, a key, a row of :attr:`contacts` (or of :attr:`messages`: a reply), or a
-        remark/nickname/display name that only one contact has. The send is journalled before the
-        request goes out; when this returns, the message is in :attr:`messages` (exactly once: the
-        server's echo is dropped as a duplicate).
-
-        Example: ``session.send("Annie", "see you at 8")``, ``session.send(session.friends.iloc[0], "hi")``
-
-        Raises:
-            RecipientNotFound, AmbiguousRecipient: ``to`` names no contact, or several (with their keys).
-            SendFailed, RateLimited: the server refused (the journal says failed).
-            OutcomeUnknown: the network failed after the request went out: the journal keeps it pending
-                (look for it in :attr:`messages` before sending again).
-            NotReady, SessionClosed, LoggedOut: no usable session.
-        """
-        if not isinstance(text, str) or not text:
-            raise ValueError("text must be a non-empty str")
-        store, client, me = self._require_ready()
-        recipient = resolve_recipient(to, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
-        client_msg_id = new_client_msg_id()
-        store.record_send(client_msg_id, recipient.user_name, text)
-        try:
-            reply = client.send_text(recipient.user_name, text, client_msg_id=client_msg_id)
-        except OutcomeUnknown:
-            raise  # the journal keeps it pending: its fate is unknown
-        except WxError as exc:
-            store.fail_send(client_msg_id, str(exc))
-            raise
-        store.complete_send(client_msg_id, reply.msg_id)
-        message = Message(
-            msg_id=reply.msg_id,
-            from_user=me.user_name,
-            to_user=recipient.user_name,
-            chat=recipient.user_name,
-            sender=me.user_name,
-            is_group=recipient.is_room,
-            is_self=True,
-            msg_type=1,
-            category="text",
-            create_time=int(time.time()),
-            text=text,
-            raw_content=encode_text(text),
-        )
-        new = store.apply_batch([message])
-        if new:
-            self._board.record_messages(len(new))
-            self._received(new)
-        return message
-
-    def mark_read(self, chat: object) -> None:
-        """Mark a conversation read (as opening it on the web page does). ``chat``: as ``to`` of :meth:`send`.
-
-        Example: ``session.mark_read("Annie")``
-        """
-        store, client, me = self._require_ready()
-        recipient = resolve_recipient(chat, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
-        client.status_notify(1, recipient.user_name)
-
-    def revoke(self, message: object) -> None:
-        """Take back one of one's own messages (within 2 minutes of sending it).
-
-        ``message``: a record :meth:`send` returned, a row of :attr:`messages`, or a msg_id. The
-        revoke notice arrives through the sync and marks the row ``revoked``.
-
-        Example: ``m = session.send("Annie", "oops"); session.revoke(m)``
-
-        Raises:
-            MessageNotFound: no such message here. RevokeRefused: too late, or not one's own.
-        """
-        store, client, _ = self._require_ready()
-        msg_id, chat = self._message_ref(message, store)
-        client_msg_id = msg_id
-        for record in store.archive.sends("sent"):
-            if record.msg_id == msg_id:
-                client_msg_id = record.client_msg_id
-                break
-        client.revoke(chat, msg_id, client_msg_id)
-
-    @staticmethod
-    def _message_ref(message: object, store: Store) -> tuple[str, str]:
-        if isinstance(message, Message):
-            return message.msg_id, message.chat
-        if isinstance(message, pd.Series):
-            msg_id, chat = message.get("msg_id"), message.get("chat")
-            if isinstance(msg_id, str) and isinstance(chat, str):
-                return msg_id, chat
-            raise TypeError("the row has no msg_id and chat: pass a row of session.messages")
-        if isinstance(message, str | int):
-            msg_id = str(message)
-            frame = store.messages
-            hits = frame.index[(frame["msg_id"] == msg_id).to_numpy(dtype=bool, na_value=False)]
-            if len(hits) == 0:
-                raise MessageNotFound(msg_id)
-            return msg_id, str(frame.at[hits[-1], "chat"])
-        raise TypeError(
-            f"pass a message record, a row of session.messages or a msg_id, not {type(message).__name__}"
-        )
-
-    def logout(self) -> None:
-        """Log out on the server (the phone shows the web session ended), forget the saved credentials,
-        and close the session. The archive stays.
-
-        Example: ``session.logout(); session.status.logout_reason``
-        """
-        client = self._client
-        if client is not None and self._ready.is_set() and self._board.snapshot().alive:
-            # The status first: the sync thread will see the session end (1101) and must not be
-            # taken for the reason.
-            if self._worker is not None:
-                self._worker.stop()
-            self._board.set_state("logged_out", logout_reason="logged out with session.logout()")
-            try:
-                client.logout()
-            except (LoggedOut, TransportError) as exc:  # over already, or unreachable: closing anyway
-                logger.info("webwxlogout: %s", exc)
-        self._forget_credentials()
-        self.close()
 
     # -- display -----------------------------------------------------------------------------------
 

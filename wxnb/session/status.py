@@ -1,4 +1,4 @@
-"""The session's status: an immutable snapshot, and the one board the session thread writes it to.
+"""The session's status: an immutable snapshot, and the one board the session's writer thread writes.
 
 ``session.status`` is a :class:`SessionStatus`: what the session is doing (``state``), since when, and
 the counters that make stalls and reconnects visible (last sync, messages received, reconnects, last
@@ -84,6 +84,8 @@ class SessionStatus:
         callback_errors: event callbacks that raised (logged, never fatal).
         quarantined: reply items that could not be decoded and were set aside (see
             :attr:`Session.quarantine`).
+        version: counts the changes (1 for the first): of two snapshots, the higher version is the
+            newer; "status" events arrive in version order.
     """
 
     state: State = "starting"
@@ -102,6 +104,7 @@ class SessionStatus:
     sync_latency: float | None = None
     callback_errors: int = 0
     quarantined: int = 0
+    version: int = 0
 
     @property
     def alive(self) -> bool:
@@ -149,9 +152,11 @@ class SessionStatus:
 
 
 class StatusBoard:
-    """Holds the current :class:`SessionStatus`; writers replace it, readers take the snapshot.
+    """Holds the current :class:`SessionStatus`; its writer replaces it, readers take the snapshot.
 
-    Every change is published to ``on_change`` (the session's "status" event), outside the lock.
+    A session's board has one writer, its writer thread (:mod:`wxnb.session.writer`): every change
+    and its ``on_change`` call (the session's "status" event) happen there, so changes reach listeners
+    in version order. The lock only keeps a board used alone (tests, tools) consistent.
     """
 
     def __init__(self, on_change: Callable[[SessionStatus], None] | None = None) -> None:
@@ -171,7 +176,7 @@ class StatusBoard:
             new = change(old)
             if new is old:
                 return old
-            self._status = new
+            new = self._status = replace(new, version=old.version + 1)
         if self._on_change is not None and not quiet:
             self._on_change(new)
         return new
@@ -264,8 +269,10 @@ class StatusBoard:
 
         return self._publish(change)
 
-    def record_error(self, error: str) -> SessionStatus:
-        """An error that is not a retry (it is logged too)."""
+    def record_error(self, error: str, *, state: State | None = None) -> SessionStatus:
+        """An error that is not a retry (it is logged too); ``state``: enter it as well (``failed``)."""
+        if state is not None:
+            return self.update(state=state, last_error=error, errors=self._status.errors + 1)
         text = redact(error)
         return self._publish(lambda old: replace(old, last_error=text, errors=old.errors + 1))
 

@@ -7,19 +7,26 @@ One loop in the session's thread, after login:
 2. ``webwxsync`` with the current SyncKey; while ``ContinueFlag`` ≠ 0, again at once with the new key.
    Each reply is one batch:
 
-   - items that cannot be decoded are set aside (:mod:`wxnb.session.quarantine`), the rest goes on;
    - chats the batch mentions that are not known yet (a message from a room never seen), and known
      rooms with a message from a sender missing from their member list, are fetched with
      ``webwxbatchgetcontact`` (50 per request, rooms with their members) so that names resolve;
-   - messages, contact changes (ModContactList, DelContactList) and the new SyncKey are written to
-     the archive in one transaction (:meth:`~wxnb.store.Store.apply_batch`), de-duplicated by MsgId;
-   - **only then** is the new key used (acknowledged): a crash before that loses nothing, the server
-     delivers the batch again;
-   - the new messages reach ``session.messages``, the status counters move, "contacts" and "message"
-     events fire. When ContinueFlag says more is waiting, this is done while the next webwxsync is on
-     its way and the server prepares its reply: off the critical path of ingest, and still before the
-     next batch is committed (at the latest when the loop ends). The last batch of a round is
-     published at once.
+   - the batch is handed to the session's writer thread (:mod:`wxnb.session.writer`), in one handoff:
+     items that could not be decoded are set aside (:mod:`wxnb.session.quarantine`); messages,
+     contact changes (ModContactList, DelContactList) and the new SyncKey are written to the archive
+     in one transaction (:meth:`~wxnb.store.Store.commit_batch`), de-duplicated by MsgId;
+   - the sync thread waits for that commit only: **then** the new key is used (acknowledged); a crash
+     before that loses nothing, the server delivers the batch again;
+   - the writer goes on to publish the batch — the new messages reach ``session.messages``, the status
+     counters move, "contacts" and "message" events fire — while the sync thread sends the next
+     webwxsync and the server prepares its reply: publication is off the critical path of ingest,
+     and batches are published in order, each before the next one is committed. The last batch of a
+     round (no ContinueFlag) is published at once, before the sync thread goes on
+     (``call_then(..., overlap=False)``): its next request is a long poll, and live messages are not
+     held back by it.
+
+This thread does network and decoding only: it writes nothing itself. Its status changes (a
+synccheck that found nothing, a retry, a logout, giving up) are handed to the writer too, so the
+status has one writer and its events one order.
 
 Failures:
 
@@ -46,7 +53,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final
+from functools import partial
+from typing import TYPE_CHECKING, Final
 
 from wxnb.protocol import (
     SPECIAL_USER_NAMES,
@@ -66,8 +74,12 @@ from wxnb.protocol import (
 from wxnb.session.events import ContactsChange, EventHub
 from wxnb.session.quarantine import Quarantine
 from wxnb.session.status import StatusBoard
+from wxnb.session.writer import Writer
 from wxnb.store import Store
 from wxnb.store.errors import ArchiveWriteError
+
+if TYPE_CHECKING:
+    from wxnb.store.store import CommittedBatch
 
 __all__ = ["SyncOptions", "SyncWorker"]
 
@@ -111,7 +123,8 @@ class SyncWorker:
     """The loop described in the module docstring. :meth:`run` blocks until it ends; :meth:`stop`
     (from any thread, with ``client.interrupt()``) ends it within milliseconds.
 
-    ``on_messages`` is called with each batch's new messages, after the archive commit.
+    ``store``, ``board`` and ``hub`` are written and fired on ``writer`` only. ``on_messages`` is
+    called there with each batch's new messages, once they are in the archive and the tables.
     """
 
     def __init__(
@@ -120,6 +133,7 @@ class SyncWorker:
         store: Store,
         board: StatusBoard,
         hub: EventHub,
+        writer: Writer,
         *,
         sync_key: SyncKey,
         check_key: SyncKey | None = None,
@@ -133,6 +147,7 @@ class SyncWorker:
         self.store = store
         self.board = board
         self.hub = hub
+        self.writer = writer
         self.sync_key = sync_key
         self.check_key = check_key or sync_key
         self.me = me
@@ -144,7 +159,6 @@ class SyncWorker:
         self._not_found: set[str] = set()
         self._checked_senders: set[tuple[str, str]] = set()
         self._progress = False
-        self._unpublished: Callable[[], None] | None = None  # the last committed batch's publication
 
     def stop(self) -> None:
         """Ask the loop to end (also call ``client.interrupt()`` to end a held long poll at once)."""
@@ -162,12 +176,6 @@ class SyncWorker:
         Raises:
             Exception: anything unexpected (a bug), for the session to record and report.
         """
-        try:
-            self._loop()
-        finally:
-            self._publish()  # what is committed reaches the tables and listeners, whatever ended the loop
-
-    def _loop(self) -> None:
         failing_since: float | None = None
         failures = 0
         bad_replies = 0
@@ -199,7 +207,8 @@ class SyncWorker:
                     return
                 pause = self._pause(failures, exc)
                 logger.warning("sync: %s; retry %d in %.2f s", exc, failures, pause)
-                self.board.record_retry(f"{type(exc).__name__}: {exc}", reconnecting=True)
+                error = f"{type(exc).__name__}: {exc}"
+                self.writer.submit(partial(self.board.record_retry, error, reconnecting=True))
                 if self._stop.wait(pause):
                     return
                 continue
@@ -221,7 +230,7 @@ class SyncWorker:
         else:
             return
         logger.error("sync: giving up: %s", reason)
-        self.board.set_state("failed", last_error=reason, errors=self.board.snapshot().errors + 1)
+        self.writer.submit(lambda: self.board.record_error(reason, state="failed"))
         raise _GaveUp
 
     def _pause(self, failures: int, exc: object) -> float:
@@ -234,23 +243,22 @@ class SyncWorker:
 
     def _logged_out(self, exc: LoggedOut) -> None:
         logger.warning("sync: %s", exc)
-        self.board.set_state(
-            "logged_out", logout_code=exc.code, logout_reason=exc.reason, last_error=str(exc)
+        code, reason, error = exc.code, exc.reason, str(exc)
+        board = self.board
+        self.writer.submit(
+            lambda: board.set_state("logged_out", logout_code=code, logout_reason=reason, last_error=error)
         )
 
     def _round(self) -> bool:
         """One synccheck and, if needed, webwxsync until ContinueFlag is 0. True: nothing came."""
-        check = self.client.sync_check(self.check_key)  # nothing is unpublished here (see below)
+        check = self.client.sync_check(self.check_key)
         if not check.needs_sync:
-            self.board.record_check()
+            self.writer.submit(self.board.record_check)
             return False
         idle = True
         while not self._stop.is_set():
             started = time.perf_counter()
-            try:
-                reply = self.client.sync(self.sync_key, skip_bad_items=True)
-            finally:
-                self._publish()  # the batch before, now that this call has returned
+            reply = self.client.sync(self.sync_key, skip_bad_items=True)
             if (
                 reply.messages
                 or reply.modified_contacts
@@ -258,59 +266,49 @@ class SyncWorker:
                 or reply.sync_key != self.sync_key
             ):
                 idle = False
-            _, publish = self._commit(reply, started)
+            self._commit(reply, started)
             if not reply.continue_flag:
-                publish()  # the round's last batch: at once (live messages are not held back)
                 break
-            self._unpublished = publish  # published when the next webwxsync returns
         return idle
 
     # -- one batch ---------------------------------------------------------------------------------
 
-    def apply(self, reply: SyncReply, started: float | None = None) -> list[Message]:
-        """Apply one webwxsync reply (see the module docstring) and publish it at once; returns the new
-        messages."""
-        self._publish()
-        new, publish = self._commit(reply, started)
-        publish()
-        return new
-
-    def _publish(self) -> None:
-        """Publish the last committed batch, if it is not yet (idempotent)."""
-        publish, self._unpublished = self._unpublished, None
-        if publish is not None:
-            publish()
-
-    def _commit(self, reply: SyncReply, started: float | None) -> tuple[list[Message], Callable[[], None]]:
-        """Commit one reply and acknowledge its key; returns the new messages and what publishes them
-        (tables, status, events)."""
-        if reply.skipped:
-            count = self.quarantine.add(reply.skipped)
-            logger.warning("sync: %d undecodable item(s) set aside in the quarantine", count)
-            self.board.count("quarantined", count)
+    def _commit(self, reply: SyncReply, started: float) -> list[Message]:
+        """Hand one reply to the writer, wait for its archive commit, acknowledge its key; the writer
+        publishes it afterwards (tables, status, events). Returns the new messages."""
+        messages = reply.messages
         contacts = list(reply.modified_contacts)
-        fetched = self._fetch_unknown(reply.messages, contacts) if self.options.fetch_unknown_chats else []
+        fetched = self._fetch_unknown(messages, contacts) if self.options.fetch_unknown_chats else []
+        changed = [*contacts, *fetched]
         removed = [c.user_name for c in reply.deleted_contacts]
-        batch = self.store.commit_batch(
-            reply.messages, contacts=[*contacts, *fetched], removed=removed, sync_key=reply.sync_key.to_json()
-        )
+        skipped = reply.skipped
+        sync_key = reply.sync_key.to_json()
+        store, board, hub = self.store, self.board, self.hub
+
+        def write() -> CommittedBatch:  # on the writer; the sync thread waits for it
+            if skipped:
+                count = self.quarantine.add(skipped)
+                logger.warning("sync: %d undecodable item(s) set aside in the quarantine", count)
+                board.count("quarantined", count)
+            return store.commit_batch(messages, contacts=changed, removed=removed, sync_key=sync_key)
+
+        def publish(batch: CommittedBatch) -> None:  # on the writer, while the next request goes out
+            store.publish(batch)
+            new = batch.new
+            board.record_batch(messages=len(new), latency=time.perf_counter() - started)
+            if changed or removed:
+                hub.emit("contacts", ContactsChange(tuple(changed), tuple(removed)))
+            if new:
+                self.on_messages(new)
+
+        # With more to come, the next webwxsync goes out while the writer publishes this batch; the
+        # round's last batch is published at once (the next request is a held long poll).
+        batch = self.writer.call_then(write, publish, overlap=bool(reply.continue_flag))
         # The batch and its key are durable: acknowledge the key now (the next request carries it).
         self.sync_key = reply.sync_key
         self.check_key = reply.sync_check_key
         self._progress = True
-        new = batch.new
-        changed = ContactsChange(tuple(contacts + fetched), tuple(removed))
-
-        def publish() -> None:
-            self.store.publish(batch)
-            latency = time.perf_counter() - started if started is not None else None
-            self.board.record_batch(messages=len(new), latency=latency)
-            if changed:
-                self.hub.emit("contacts", changed)
-            if new:
-                self.on_messages(new)
-
-        return new, publish
+        return batch.new
 
     def _fetch_unknown(self, messages: Sequence[Message], contacts: Iterable[Contact]) -> list[Contact]:
         """Contacts to fetch for this batch: chats nobody knows yet, and known rooms whose member list
@@ -339,7 +337,8 @@ class SyncWorker:
         except (TransportError, ServerError, RateLimited, ProtocolError) as exc:
             # Names stay unknown for this batch (NaN in the tables); the messages must not wait.
             logger.warning("sync: could not fetch %d unknown chat(s): %s", len(wanted), exc)
-            self.board.record_error(f"fetching unknown chats: {exc}")
+            error = f"fetching unknown chats: {exc}"
+            self.writer.submit(lambda: self.board.record_error(error))
             return []
         missing = set(unknown) - {c.user_name for c in found}
         if missing and len(self._not_found) < _MAX_NOT_FOUND:

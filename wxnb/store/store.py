@@ -33,10 +33,11 @@ from typing import Any, Literal, Self
 import pandas as pd
 
 from wxnb.protocol.records import Contact, Message
-from wxnb.store.archive import Archive, SendRecord, SyncState
+from wxnb.store.database import SendRecord, SyncState
 from wxnb.store.keys import KeyPlan, KeyRegistry
 from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution
 from wxnb.store.tables import Tables
+from wxnb.store.writer import Archive
 
 __all__ = ["CommittedBatch", "Resolver", "Store"]
 

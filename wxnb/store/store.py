@@ -10,8 +10,7 @@ be retried.
 Users read :attr:`Store.messages`, :attr:`Store.contacts` etc. from any thread: snapshots.
 
 Example:
-    >>> from wxnb.protocol.records import Contact, Message
-    >>> store = Store.in_memory()
+    >>>     >>> store = Store.in_memory()
     >>> store.start_login(Contact("@me", nickname="Me", uin=42))
     >>> ann = Contact("@ann", nickname="Ann", remark="Annie", kind="friend", attr_status=7, contact_flag=3)
     >>> hi = Message("1", "@ann", "@me", "@ann", "@ann", False, False, 1, "text", 1700000000, "hi", "hi")
@@ -28,12 +27,12 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Generic, Literal, Self, TypeVar
 
 import pandas as pd
 
-from wxnb.protocol.records import Contact, Message
 from wxnb.store.database import SendRecord, SyncState
+from wxnb.store.inputs import ContactLike, MessageLike
 from wxnb.store.keys import KeyPlan, KeyRegistry
 from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution
 from wxnb.store.tables import Tables
@@ -41,7 +40,10 @@ from wxnb.store.writer import Archive
 
 __all__ = ["CommittedBatch", "Resolver", "Store"]
 
-Resolver = Callable[[Message], Resolution]
+M = TypeVar("M", bound=MessageLike)
+"""The caller's message type: what it passes in, it gets back (the session: protocol records)."""
+
+Resolver = Callable[[MessageLike], Resolution]
 """Gives (chat_key, chat_name, sender_name) for a message; None where unknown."""
 
 
@@ -92,13 +94,13 @@ class _Staged:
 
 
 @dataclass(slots=True)
-class CommittedBatch:
+class CommittedBatch(Generic[M]):
     """A batch in the archive whose messages are not yet in the tables (see :meth:`Store.commit_batch`).
 
     ``new``: the messages that were new, in batch order (the ones :meth:`Store.apply_batch` returns).
     """
 
-    new: list[Message]
+    new: list[M]
     rows: MessageRows | None
     revoked: tuple[str, ...]
     published: bool = False
@@ -118,9 +120,9 @@ class Store:
         self.tables = tables if tables is not None else Tables()
         self._registry = KeyRegistry(salt=archive.salt)
         self._names = _Names()
-        self._me: Contact | None = None
+        self._me: ContactLike | None = None
         self._write_lock = threading.RLock()
-        self._unpublished: deque[CommittedBatch] = deque()  # committed, not yet in the tables (in order)
+        self._unpublished: deque[CommittedBatch[Any]] = deque()  # committed, not yet in the tables (in order)
         self._loaded = False
 
     @classmethod
@@ -183,7 +185,7 @@ class Store:
             self.archive.fill(self.tables, current_login=False)
             self._loaded = True
 
-    def start_login(self, me: Contact) -> None:
+    def start_login(self, me: ContactLike) -> None:
         """A new login began (after webwxinit): ``me`` is the User record. Old UserNames are forgotten."""
         with self._write_lock:
             self._registry.forget_login()
@@ -197,7 +199,7 @@ class Store:
             self._me = me
 
     @property
-    def me(self) -> Contact | None:
+    def me(self) -> ContactLike | None:
         """The logged-in account's User record (set by :meth:`start_login`)."""
         return self._me
 
@@ -205,13 +207,13 @@ class Store:
 
     def apply_batch(
         self,
-        messages: Sequence[Message] = (),
-        contacts: Iterable[Contact] = (),
+        messages: Sequence[M] = (),
+        contacts: Iterable[ContactLike] = (),
         removed: Iterable[str] = (),
         sync_key: Any = None,
         *,
         resolve: Resolver | None = None,
-    ) -> list[Message]:
+    ) -> list[M]:
         """Apply one sync batch; returns the messages that were new (in batch order).
 
         ``messages``: AddMsgList records (re-deliveries and own echoes are dropped by MsgId).
@@ -231,13 +233,13 @@ class Store:
 
     def commit_batch(
         self,
-        messages: Sequence[Message] = (),
-        contacts: Iterable[Contact] = (),
+        messages: Sequence[M] = (),
+        contacts: Iterable[ContactLike] = (),
         removed: Iterable[str] = (),
         sync_key: Any = None,
         *,
         resolve: Resolver | None = None,
-    ) -> CommittedBatch:
+    ) -> CommittedBatch[M]:
         """:meth:`apply_batch` up to the message tables: the batch and ``sync_key`` are durable, keys,
         names and contact tables updated; the new messages reach ``messages`` at :meth:`publish`.
 
@@ -273,7 +275,7 @@ class Store:
             self._unpublished.append(batch)
             return batch
 
-    def publish(self, batch: CommittedBatch) -> None:
+    def publish(self, batch: CommittedBatch[Any]) -> None:
         """Put a committed batch's new messages (and its revokes) into the tables, and those of every
         batch committed before it; a batch already published is left alone."""
         with self._write_lock:
@@ -285,7 +287,7 @@ class Store:
                 if first.revoked:
                     self.tables.mark_revoked(first.revoked)
 
-    def _stage(self, plan: KeyPlan, contacts: Iterable[Contact], removed: Iterable[str]) -> _Staged:
+    def _stage(self, plan: KeyPlan, contacts: Iterable[ContactLike], removed: Iterable[str]) -> _Staged:
         staged = _Staged()
         # People before rooms, so that members who are contacts get the contacts' keys.
         ordered = sorted(contacts, key=lambda c: c.kind == "room")
@@ -315,7 +317,7 @@ class Store:
         return staged
 
     def _stage_room(
-        self, plan: KeyPlan, room: Contact, key: str, old_key: str | None, staged: _Staged
+        self, plan: KeyPlan, room: ContactLike, key: str, old_key: str | None, staged: _Staged
     ) -> int:
         if room.members:
             rows: dict[str, MemberRow] = {}
@@ -346,7 +348,7 @@ class Store:
             return previous.member_count
         return len(known)
 
-    def resolve(self, message: Message) -> Resolution:
+    def resolve(self, message: MessageLike) -> Resolution:
         """(chat_key, chat_name, sender_name) of a message, from what is known now."""
         return self._resolver(self._registry.plan(), self._names)(message)
 
@@ -356,7 +358,7 @@ class Store:
         display, remark, nickname, members = names.display, names.remark, names.nickname, names.members
         me = self._me.nickname if self._me is not None else None
 
-        def resolve(message: Message) -> Resolution:
+        def resolve(message: MessageLike) -> Resolution:
             chat = message.chat
             if message.is_self:
                 sender_name = me

@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from wxnb.protocol.records import CATEGORIES
 from wxnb.store.columns import (
     STR_DTYPE,
     TIME_DTYPE,
@@ -41,6 +40,7 @@ from wxnb.store.columns import (
     share_safely,
     text_array,
 )
+from wxnb.store.inputs import MESSAGE_CATEGORIES
 from wxnb.store.rows import MESSAGE_COLUMNS, ContactRow, MemberRow, MessageRows
 
 __all__ = [
@@ -106,7 +106,7 @@ class MessageTable:
         self._write_lock = threading.Lock()  # one writer is the contract; two are serialised, not mixed
         self._text = {name: TextColumn(seal_rows) for name in _TEXT}
         self._interned = {name: InternedColumn() for name in _INTERNED}
-        self._interned["type"] = InternedColumn(CATEGORIES)
+        self._interned["type"] = InternedColumn(MESSAGE_CATEGORIES)
         self._numeric = {name: GrowingArray(dtype) for name, dtype in _NUMERIC.items()}
         self._encode_rows = encode_rows
         self._pending: list[MessageRows] = []  # appended, not yet in the columns (see append)
@@ -371,7 +371,7 @@ class Tables:
           else nickname); NaN if unknown.
         - ``is_group`` (bool): sent in a room.
         - ``is_self`` (bool): sent by this account (from any device).
-        - ``type`` (category): one of ``wxnb.protocol.records.CATEGORIES`` (text, image, voice, video,
+        - ``type`` (category): one of ``wxnb.store.inputs.MESSAGE_CATEGORIES`` (text, image, voice, video,
           sticker, link, file, location, card, system, revoke, ...).
         - ``msg_type`` (int32): the protocol MsgType (1 text, 3 image, 49 app, 10002 revoke, ...).
         - ``app_type`` (int32): AppMsgType for MsgType 49 (5 link, 6 file, ...), else 0.

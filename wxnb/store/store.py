@@ -279,13 +279,20 @@ class Store:
         """Put a committed batch's new messages (and its revokes) into the tables, and those of every
         batch committed before it; a batch already published is left alone."""
         with self._write_lock:
+            rows: list[MessageRows] = []
+            revoked: list[str] = []
             while not batch.published and self._unpublished:
                 first = self._unpublished.popleft()
                 first.published = True
                 if first.rows is not None:
-                    self.tables.append_messages(first.rows)
-                if first.revoked:
-                    self.tables.mark_revoked(first.revoked)
+                    rows.append(first.rows)
+                revoked.extend(first.revoked)
+            # Encoding has a fixed cost per append: batches published together are appended together.
+            # A revoke names an earlier message, so marking after the appends marks the same rows.
+            if rows:
+                self.tables.append_messages(rows[0] if len(rows) == 1 else MessageRows.concat(rows))
+            if revoked:
+                self.tables.mark_revoked(revoked)
 
     def _stage(self, plan: KeyPlan, contacts: Iterable[ContactLike], removed: Iterable[str]) -> _Staged:
         staged = _Staged()

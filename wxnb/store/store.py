@@ -10,7 +10,8 @@ be retried.
 Users read :attr:`Store.messages`, :attr:`Store.contacts` etc. from any thread: snapshots.
 
 Example:
-    >>>     >>> store = Store.in_memory()
+    >>> from wxnb.protocol.records import Contact, Message
+    >>> store = Store.in_memory()
     >>> store.start_login(Contact("@me", nickname="Me", uin=42))
     >>> ann = Contact("@ann", nickname="Ann", remark="Annie", kind="friend", attr_status=7, contact_flag=3)
     >>> hi = Message("1", "@ann", "@me", "@ann", "@ann", False, False, 1, "text", 1700000000, "hi", "hi")

@@ -37,7 +37,6 @@ __all__ = ["CONTACT_FIELDS", "Database", "SendRecord", "SyncState", "export_parq
 
 _LOAD_ROWS: Final = 65_536
 _WAL_CHECKPOINT_BYTES: Final = 40 * 2**20  # SQLite's default is 1,000 pages (see Database)
-_CACHE_KIB: Final = 65_536  # SQLite's default is 2 MB (see Database)
 
 _MESSAGE_SELECT: Final = (
     "SELECT seq, msg_id, time, chat, chat_key, chat_name, sender, sender_name, is_group, is_self, type, "
@@ -114,10 +113,6 @@ class Database:
                     # commit; the checkpoint only copies committed pages into the main file.
                     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
                     conn.execute(f"PRAGMA wal_autocheckpoint = {_WAL_CHECKPOINT_BYTES // page_size}")
-                    # A page cache of up to 64 MB instead of 2 MB: MsgIds are random, so each new
-                    # message updates a random leaf of the MsgId index (~25 MB at a million messages);
-                    # with the default cache most of those leaves were read back from the OS each time.
-                    conn.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         except BaseException:
             conn.close()
             raise

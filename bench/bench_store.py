@@ -20,27 +20,39 @@ messages in rooms with the ``@sender:<br/>`` prefix in their raw Content, texts 
 
 Full run: N = 1,000,000. ``--short``: N = 50,000 (for CI: proves the script works; figures indicative).
 
-Usage: python bench/bench_store.py [--short]
+``--commit``: instead, ``archive.commit_batch``: ``Archive.commit_batch`` alone (synchronous=FULL) of
+batches of 50 and of 500 messages with random 19-digit MsgIds (as the server's), into an archive of 0
+and of 1,000,000 messages (filled with synchronous=NORMAL, then reopened; the first batch after opening
+is not timed). ``--compare ROOT``: the same for the wxnb checkout at ROOT and this one, in child
+processes, alternating, ``--rounds`` times: an A/B in one run (e.g. ``git worktree add /tmp/old 1b8f848``).
+
+Usage: python bench/bench_store.py [--short] [--commit [--compare ROOT [--rounds R]]]
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# WXNB_BENCH_ROOT: measure the wxnb of another checkout (--compare starts children with it set).
+sys.path.insert(0, os.environ.get("WXNB_BENCH_ROOT") or str(Path(__file__).resolve().parent.parent))
 
 from bench.common import figure
 from wxnb.protocol.records import Contact, Member, Message
-from wxnb.store import Store
+from wxnb.store import Archive, Store
+from wxnb.store.rows import MessageRows
 
+HERE = Path(__file__).resolve().parent.parent
 BATCH = 100
 BASE_TIME = 1_700_000_000
 FRIENDS = [f"@{i:032x}" for i in range(1, 201)]
@@ -123,12 +135,81 @@ def ingest(store: Store, start: int, n: int) -> Iterator[tuple[float, float]]:
         yield time.perf_counter() - w, time.process_time() - c
 
 
+def random_rows(rng: random.Random, count: int) -> MessageRows:
+    """``count`` messages as the archive gets them, with random 19-digit MsgIds."""
+    batch = messages(rng.randrange(10**6), count)
+    rows = MessageRows.from_messages(batch, [("p:0123456789ab", "Ann", "Ann")] * count)
+    rows.msg_id[:] = [str(rng.randrange(10**18, 10**19)) for _ in range(count)]
+    return rows
+
+
+def commit_times(archive: Archive, rng: random.Random, size: int, batches: int) -> list[float]:
+    """Seconds per ``commit_batch`` of ``size`` new messages (and a SyncKey), ``batches`` times."""
+    spent = []
+    for b in range(batches):
+        rows = random_rows(rng, size)
+        t = time.perf_counter()
+        result = archive.commit_batch(rows, sync_key={"Count": 1, "List": [{"Key": 1, "Val": b}]})
+        spent.append(time.perf_counter() - t)
+        assert len(result.new_positions) == size
+    return spent
+
+
+def commit_bench(archived: int, rng: random.Random) -> dict[str, list[float]]:
+    """commit_batch times (ms) of batches of 50 and 500 into an archive of ``archived`` messages."""
+    with tempfile.TemporaryDirectory(prefix="wxnb-bench-") as data_dir:
+        path = Path(data_dir) / "a" / "archive.sqlite3"
+        with Archive(path, synchronous="NORMAL") as filling:
+            for _ in range(archived // 10_000):
+                filling.commit_batch(random_rows(rng, 10_000))
+        with Archive(path, synchronous="FULL") as archive:
+            commit_times(archive, rng, 50, 1)  # the first batch after opening: not timed
+            return {
+                f"batch_{size}": [t * 1000 for t in commit_times(archive, rng, size, batches)]
+                for size, batches in ((50, 200), (500, 40))
+            }
+
+
+def run_commit(compare: str | None, rounds: int) -> None:
+    if compare is None:
+        rng = random.Random(7)
+        for archived in (0, 1_000_000):
+            for name, times in commit_bench(archived, rng).items():
+                figure(
+                    f"archive.commit_batch.{name}", statistics.median(times), "ms", "", archived=archived,
+                    p90=round(sorted(times)[len(times) * 9 // 10], 3), batches=len(times),
+                )  # fmt: skip
+        return
+    roots = {"old": str(Path(compare).resolve()), "new": str(HERE)}
+    results: dict[tuple[str, str, int], list[float]] = {}
+    for r in range(rounds):
+        for label in ("old", "new") if r % 2 == 0 else ("new", "old"):
+            env = dict(os.environ, WXNB_BENCH_ROOT=roots[label])
+            done = subprocess.run(
+                [sys.executable, __file__, "--commit"], env=env, capture_output=True, text=True, check=True
+            )
+            for line in done.stdout.splitlines():
+                row = json.loads(line)
+                results.setdefault((row["figure"], label, row["archived"]), []).append(row["value"])
+    for (name, label, archived), medians in sorted(results.items()):
+        figure(
+            name, statistics.median(medians), "ms", "", code=label, root=roots[label], archived=archived,
+            rounds=[round(m, 3) for m in medians],
+        )  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--short", action="store_true", help="quick mode for CI")
+    parser.add_argument("--commit", action="store_true", help="Archive.commit_batch of 50 and 500 only")
+    parser.add_argument("--compare", metavar="ROOT", help="with --commit: A/B against the checkout at ROOT")
+    parser.add_argument("--rounds", type=int, default=3, help="with --compare: rounds of each")
     args = parser.parse_args()
+    if args.commit:
+        run_commit(args.compare, args.rounds)
+        return 0
     n = 50_000 if args.short else 1_000_000
     with tempfile.TemporaryDirectory(prefix="wxnb-bench-") as data_dir:
         store = Store.open("acct-bench", data_dir, synchronous="FULL")

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from wxnb.store.archive import Archive, archive_path, default_data_dir, open_archive
+from wxnb.store import Archive, archive_path, default_data_dir, open_archive, writer
 from wxnb.store.errors import (
     ArchiveClosedError,
     ArchiveCorruptError,
@@ -127,7 +127,7 @@ def test_an_exception_of_ours_inside_a_commit_rolls_back_too(
     def explode(*args: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Archive, "_insert_messages", staticmethod(explode))
+    monkeypatch.setattr(writer, "_insert_messages", explode)
     with pytest.raises(RuntimeError):
         archive.commit_batch(batch_rows(0, 3), sync_key={"v": 1})
     monkeypatch.undo()
@@ -315,7 +315,7 @@ _CRASH_SCRIPT = """
 import os, signal, sys
 sys.path.insert(0, {root!r})
 from tests.store.conftest import batch_rows
-from wxnb.store.archive import Archive
+from wxnb.store import Archive
 archive = Archive({path!r})
 for b in range(40):
     archive.commit_batch(batch_rows(b * 50, 50), sync_key={{"batch": b}})
@@ -393,9 +393,63 @@ def test_a_schema_1_archive_is_upgraded_with_its_messages_and_their_dedupe(tmp_p
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
         indexes = "SELECT name FROM sqlite_master WHERE tbl_name = 'messages' AND type = 'index'"
-        assert conn.execute(indexes).fetchall() == []
+        assert sorted(conn.execute(indexes).fetchall()) == [("messages_msg_key",), ("messages_other_msg_id",)]
     with open_archive(path) as history:
         frame = history.messages
     assert frame.msg_id.tolist() == [msg_id(i) for i in range(5)]
     assert frame.text.tolist()[:3] == ["old 0", "old 1", "old 2"]
     assert frame.revoked.tolist() == [False, False, True, False, False]
+
+
+def test_a_schema_2_archive_is_upgraded_to_unique_msg_ids_with_its_data(tmp_path: Path) -> None:
+    from wxnb.store import sqlschema
+
+    path = tmp_path / "v2.sqlite3"
+    with sqlite3.connect(path) as conn:  # what wxnb wrote with schema 2: no constraint on msg_id
+        conn.executescript(sqlschema._SCHEMA_V1)
+        sqlschema.MIGRATIONS[2](conn)
+        conn.execute(f"PRAGMA application_id = {sqlschema.APPLICATION_ID}")
+        conn.executemany("INSERT INTO schema_version VALUES (?, 0)", [(1,), (2,)])
+        conn.execute("INSERT INTO meta VALUES ('key_salt', '00ff')")
+        ids = [msg_id(0), "0042", msg_id(1), msg_id(0), "x-7"]  # msg_id(0) twice: the later row goes
+        conn.executemany(
+            "INSERT INTO messages (msg_id, time, chat, sender, is_group, is_self, type, msg_type, "
+            "app_type, text, url, file_name, revoked) VALUES (?, ?, '@a', '@a', 0, 0, 'text', 1, 0, ?, "
+            "'', '', 0)",
+            [(m, 1_700_000_000 + i, f"old {i}") for i, m in enumerate(ids)],
+        )
+    with Archive(path) as archive:
+        assert archive.message_count() == 4
+        again = rows_of([make_message(i) for i in range(3)])
+        again.msg_id[:] = ["42", "0042", "x-7"]  # "42" is not "0042": new; the others are known
+        assert archive.commit_batch(again).new_positions == [0]
+        assert archive.commit_batch(batch_rows(0, 3)).new_positions == [2]
+        notices = rows_of([make_message(90 + i, msg_type=10002) for i in range(3)])
+        assert archive.commit_batch(notices, revokes={0: msg_id(0), 1: "0042", 2: "42"}).revoked == [
+            msg_id(0),
+            "0042",
+            "42",
+        ]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    with open_archive(path) as history:
+        frame = history.messages
+    assert frame.msg_id.tolist()[:4] == [msg_id(0), "0042", msg_id(1), "x-7"]
+    assert frame.text.tolist()[:4] == ["old 0", "old 1", "old 2", "old 4"]
+    assert frame.set_index("msg_id").revoked[[msg_id(0), "0042", "42", msg_id(1)]].tolist() == [
+        True,
+        True,
+        True,
+        False,
+    ]
+
+
+def test_the_integer_key_of_a_msg_id_keeps_order_and_never_confuses_two_msg_ids() -> None:
+    from wxnb.store.sqlschema import msgid_key
+
+    numbers = [0, 1, 9, 10, 4_000_000_000_000_000_000, 2**63 - 1, 2**63, 10**19 - 1]
+    keys = [msgid_key(str(n)) for n in numbers]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert all(k is not None and -(2**63) <= k < 2**63 for k in keys)
+    for other in ("", "00", "0042", "10000000000000000000", "12a", "١٢", "-5", " 5"):
+        assert msgid_key(other) is None, other

@@ -11,10 +11,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from wxnb.store import Store, open_archive
+from wxnb.store import Archive, Store, archive_path, open_archive
 from wxnb.store import cache as cache_module
-from wxnb.store.archive import Archive, _Connection, archive_path
 from wxnb.store.cache import cache_dir
+from wxnb.store.database import Database
 from wxnb.store.tables import Tables
 
 from .conftest import make_message, msg_id, rows_of
@@ -118,14 +118,14 @@ def test_a_store_restart_reads_only_the_uncached_rows_from_sqlite(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read_from_sqlite: list[int] = []
-    original = _Connection.iter_messages
+    original = Database.iter_messages
 
-    def counting(self: _Connection, after_seq: int = 0, batch_rows: int = 65_536) -> Iterator[Any]:
+    def counting(self: Database, after_seq: int = 0, batch_rows: int = 65_536) -> Iterator[Any]:
         for seqs, rows in original(self, after_seq, batch_rows):
             read_from_sqlite.append(len(seqs))
             yield seqs, rows
 
-    monkeypatch.setattr(_Connection, "iter_messages", counting)
+    monkeypatch.setattr(Database, "iter_messages", counting)
     with Store.open("acct-t", tmp_path) as store:
         store.apply_batch([make_message(i) for i in range(2 * CHUNK + 3)])
         live = store.messages

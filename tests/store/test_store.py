@@ -9,8 +9,7 @@ import pandas as pd
 import pytest
 
 from wxnb.protocol.records import Contact, Member
-from wxnb.store import Store, open_archive
-from wxnb.store.archive import Archive
+from wxnb.store import Archive, Store, open_archive
 from wxnb.store.errors import ArchiveWriteError
 
 from .conftest import friend, make_message, msg_id, room

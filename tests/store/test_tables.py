@@ -8,7 +8,6 @@ import threading
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -156,20 +155,18 @@ def test_access_costs_only_the_new_rows() -> None:
     assert stats.cache_hits == hits + 1 and stats.frames_built == built + 1
 
 
-def test_small_appends_are_encoded_together_and_reads_see_them_at_once() -> None:
-    tables = Tables(encode_rows=1000)
+def test_the_writer_encodes_and_a_read_only_takes_a_snapshot() -> None:
+    tables = Tables()
     stats = tables.stats["messages"]
     for start in range(0, 900, 50):
         tables.append_messages(batch_rows(start, 50))
-    assert stats.rows_encoded == 0 and len(tables.messages) == 900  # the read encodes what waits
-    assert stats.rows_encoded == 900
+        assert stats.rows_encoded == start + 50  # encoded by the writer's own call
+    assert len(tables.messages) == 900 and stats.rows_encoded == 900  # the read encoded nothing
     tables.append_messages(batch_rows(900, 50))
-    assert tables.mark_revoked([msg_id(920)]) == 1  # a revoke finds rows not encoded yet
-    for start in range(950, 2000, 50):
-        tables.append_messages(batch_rows(start, 50))
-    assert stats.rows_encoded == 1950  # 1,000 waiting rows are encoded by the writer
+    assert tables.mark_revoked([msg_id(920)]) == 1
     frame = tables.messages
-    assert frame.msg_id.tolist() == [msg_id(i) for i in range(2000)]
+    assert stats.rows_encoded == 950
+    assert frame.msg_id.tolist() == [msg_id(i) for i in range(950)]
     assert frame.index[frame.revoked].tolist() == [920]
 
 
@@ -249,14 +246,13 @@ def test_forgetting_user_names_keeps_keys() -> None:
     assert tables.members.user_name.isna().all() and tables.members.key.tolist() == ["p:1"]
 
 
-@pytest.mark.parametrize("encode_rows", [1, 4096])  # encoded by the writer at each append / by readers
-def test_readers_never_see_a_half_written_batch(encode_rows: int) -> None:
+def test_readers_never_see_a_half_written_batch() -> None:
     # The readers' work is bounded by the writer's, not by the clock: each reader takes at most
     # READS_PER_BATCH snapshots per published batch, then waits for the next one. (Readers spinning
     # freely starved the writer, which releases the GIL around every Arrow call and waits a whole switch
     # interval to get it back each time; on a loaded machine the test ran into its timeout.) Their
     # snapshots still overlap with the writer, who goes on with the next batch as soon as one is out.
-    tables = Tables(seal_rows=512, encode_rows=encode_rows)
+    tables = Tables(seal_rows=512)
     batch, batches, reads_per_batch = 50, 300, 2
     progress = threading.Condition()
     published = [0]

@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 from typing import Final
 
-from wxnb.store.archive import archive_path, default_data_dir
+from wxnb.store import archive_path, default_data_dir
 
 __all__ = [
     "account_dir",

@@ -285,14 +285,14 @@ class SyncWorker:
         sync_key = reply.sync_key.to_json()
         store, board, hub = self.store, self.board, self.hub
 
-        def write() -> CommittedBatch:  # on the writer; the sync thread waits for it
+        def write() -> CommittedBatch[Message]:  # on the writer; the sync thread waits for it
             if skipped:
                 count = self.quarantine.add(skipped)
                 logger.warning("sync: %d undecodable item(s) set aside in the quarantine", count)
                 board.count("quarantined", count)
             return store.commit_batch(messages, contacts=changed, removed=removed, sync_key=sync_key)
 
-        def publish(batch: CommittedBatch) -> None:  # on the writer, while the next request goes out
+        def publish(batch: CommittedBatch[Message]) -> None:  # on the writer, while the next request goes out
             store.publish(batch)
             new = batch.new
             board.record_batch(messages=len(new), latency=time.perf_counter() - started)

@@ -1,8 +1,10 @@
 """What we know: in-memory tables and their durable archive.
 
-- :class:`Store`: tables + archive of one account, updated by the sync thread one batch at a time.
+- :class:`Store`: tables + archive of one account, updated by one writer thread (the session's), one
+  batch at a time.
 - :class:`Tables`: the live DataFrames (messages, contacts, friends, rooms, mps, members).
-- :class:`Archive` / :func:`open_archive`: the SQLite archive, writable / read-only.
+- :class:`Archive` / :func:`open_archive`: the SQLite archive, writable (:mod:`~wxnb.store.writer`) /
+  read-only (:mod:`~wxnb.store.reader`); where archives live: :mod:`~wxnb.store.paths`.
 - :mod:`wxnb.store.keys`: stable keys for contacts and rooms across logins.
 
 Example:
@@ -13,16 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from wxnb.store.archive import (
-    Archive,
-    ArchiveReader,
-    CommitResult,
-    SendRecord,
-    SyncState,
-    archive_path,
-    default_data_dir,
-    open_archive,
-)
+from wxnb.store.database import SendRecord, SyncState
 from wxnb.store.errors import (
     ArchiveClosedError,
     ArchiveCorruptError,
@@ -35,9 +28,12 @@ from wxnb.store.errors import (
     StoreError,
 )
 from wxnb.store.keys import KeyRegistry, account_key, contact_key, member_key
+from wxnb.store.paths import archive_path, default_data_dir
+from wxnb.store.reader import ArchiveReader, open_archive
 from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution
 from wxnb.store.store import Resolver, Store
 from wxnb.store.tables import Tables
+from wxnb.store.writer import Archive, CommitResult
 
 __all__ = [
     "Archive",

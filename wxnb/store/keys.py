@@ -54,7 +54,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from wxnb.protocol.records import Contact, Member
+from wxnb.store.inputs import ContactLike, MemberLike
 
 __all__ = [
     "KeyPlan",
@@ -93,7 +93,7 @@ def _person_identity(uin: int, alias: str, attr_status: int, nickname: str) -> s
     return None
 
 
-def _contact_identity(contact: Contact) -> tuple[str, str | None]:
+def _contact_identity(contact: ContactLike) -> tuple[str, str | None]:
     """(prefix, identity); identity None means nothing stable is known."""
     kind = contact.kind
     if kind == "special":
@@ -119,7 +119,7 @@ def _temporary(user_name: str, salt: bytes) -> str:
     return derive_key(TEMPORARY_PREFIX, f"user:{user_name}", salt)
 
 
-def contact_key(contact: Contact, salt: bytes = b"") -> str:
+def contact_key(contact: ContactLike, salt: bytes = b"") -> str:
     """The derived key of a contact (before collision suffixes; see the module docstring).
 
     Example:
@@ -136,7 +136,7 @@ def contact_key(contact: Contact, salt: bytes = b"") -> str:
     return derive_key(prefix, identity, salt)
 
 
-def member_key(member: Member, salt: bytes = b"") -> str:
+def member_key(member: MemberLike, salt: bytes = b"") -> str:
     """The derived key of a room member (a person: same prefix and rule as a friend without Alias).
 
     Example:
@@ -195,11 +195,11 @@ class KeyPlan:
         key = self.assigned.get(user_name)
         return key if key is not None else self.registry.key_of(user_name)
 
-    def contact(self, contact: Contact) -> str:
+    def contact(self, contact: ContactLike) -> str:
         """Assign (or look up) the key of a contact."""
         return self._assign(contact.user_name, contact_key(contact, self.registry.salt))
 
-    def member(self, member: Member) -> str:
+    def member(self, member: MemberLike) -> str:
         """Assign (or look up) the key of a room member (a contact's key when the UserName is one)."""
         return self._assign(member.user_name, member_key(member, self.registry.salt))
 
@@ -240,8 +240,8 @@ class KeyPlan:
 class KeyRegistry:
     """Who has which key in this login, plus the archived identity aliases (see module docstring).
 
-    One writer (the sync thread) plans and commits; plans are cheap and never change the registry until
-    :meth:`commit`, so a batch that fails to reach the archive leaves no trace here either.
+    One writer (the session's writer thread) plans and commits; plans are cheap and never change the
+    registry until :meth:`commit`, so a batch that fails to reach the archive leaves no trace here either.
 
     Example:
         >>> from wxnb.protocol.records import Contact

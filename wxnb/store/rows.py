@@ -2,7 +2,7 @@
 
 :class:`MessageRows` is a batch of messages in columns (one list per column): the tables append
 columns, the archive inserts rows, and both read the same object, so a message is converted from its
-:class:`~wxnb.protocol.records.Message` record once. :class:`ContactRow` and :class:`MemberRow` are
+record (:class:`~wxnb.store.inputs.MessageLike`) once. :class:`ContactRow` and :class:`MemberRow` are
 the keyed, resolved forms of contacts and members.
 
 Example:
@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
-from wxnb.protocol.records import Contact, Member, Message
+from wxnb.store.inputs import ContactLike, MemberLike, MessageLike
 
 __all__ = ["MESSAGE_COLUMNS", "ContactRow", "MemberRow", "MessageRows", "Resolution"]
 
@@ -60,7 +60,7 @@ class MessageRows:
         return cls(*([] for _ in MESSAGE_COLUMNS))
 
     @classmethod
-    def from_messages(cls, messages: Sequence[Message], resolutions: Sequence[Resolution]) -> MessageRows:
+    def from_messages(cls, messages: Sequence[MessageLike], resolutions: Sequence[Resolution]) -> MessageRows:
         """Columns of ``messages``, with the names resolved by the caller (one resolution per message)."""
         if len(messages) != len(resolutions):
             raise ValueError(f"{len(messages)} messages but {len(resolutions)} resolutions: give one each")
@@ -143,7 +143,7 @@ class ContactRow:
         return self.remark or self.nickname
 
     @classmethod
-    def from_contact(cls, key: str, contact: Contact, member_count: int | None = None) -> ContactRow:
+    def from_contact(cls, key: str, contact: ContactLike, member_count: int | None = None) -> ContactRow:
         """The row of a contact record, under its stable ``key``."""
         is_room = contact.kind == "room"
         return cls(
@@ -183,6 +183,6 @@ class MemberRow:
     key: str
 
     @classmethod
-    def from_member(cls, room_key: str, room_user_name: str, key: str, member: Member) -> MemberRow:
+    def from_member(cls, room_key: str, room_user_name: str, key: str, member: MemberLike) -> MemberRow:
         """The row of a member record in the room ``room_key``."""
         return cls(room_key, room_user_name, member.user_name, member.nickname, member.display_name, key)

@@ -3,7 +3,15 @@
 A wxnb archive is recognised by ``PRAGMA application_id`` (``0x77786E62``, "wxnb") and carries a
 ``schema_version`` table. Opening checks both: a database of another program is refused
 (:class:`ArchiveSchemaError`), one from a newer wxnb too (:class:`ArchiveVersionError`), and an older one
-is migrated forward by the functions in ``MIGRATIONS`` (none yet: version 1 is the first).
+is migrated forward by the functions in ``MIGRATIONS``, data kept.
+
+MsgIds are unique by SQLite's own constraints (schema 3). A MsgId in canonical decimal form of at most 19
+digits (every MsgId the server sends) has an INTEGER key, ``msg_key``: the number minus 2**63, which maps
+0 .. 10**19 - 1 into SQLite's signed 64 bits in the same order. Its UNIQUE index holds 8-byte keys
+instead of 19-character strings, so more of them fit a page. Any other MsgId (leading zeros, letters,
+20+ digits) has no ``msg_key`` and is unique by a partial index on ``msg_id``, which is almost always
+empty. A new archive gets 1 KiB pages: MsgIds are random, so each new message dirties one leaf page
+of the index wherever it falls, and a commit writes those pages to the WAL; small pages write less.
 
 Example:
     >>> import sqlite3
@@ -30,10 +38,40 @@ from wxnb.store.errors import (
     ArchiveVersionError,
 )
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "prepare", "translate_errors"]
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "PAGE_SIZE",
+    "SCHEMA_VERSION",
+    "msgid_key",
+    "prepare",
+    "translate_errors",
+]
 
 APPLICATION_ID: Final = 0x77786E62  # "wxnb"
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
+PAGE_SIZE: Final = 1024  # for new archives; a migrated one keeps its own (see the module docstring)
+
+_MAX_DIGITS: Final = 19  # 10**19 - 1 < 2**64: minus 2**63, any fits a signed 64-bit integer
+_KEY_OFFSET: Final = 2**63
+
+
+def msgid_key(msg_id: str) -> int | None:
+    """The INTEGER key of a canonical MsgId (order-preserving), None for any other string.
+
+    Example:
+        >>> msgid_key("0"), msgid_key("9999999999999999999"), msgid_key("0042"), msgid_key("x1")
+        (-9223372036854775808, 776627963145224191, None, None)
+    """
+    if (
+        len(msg_id) <= _MAX_DIGITS
+        and msg_id.isdigit()
+        and msg_id.isascii()
+        and (msg_id[0] != "0" or msg_id == "0")
+    ):
+        return int(msg_id) - _KEY_OFFSET
+    return None
+
 
 _SCHEMA_V1: Final = """
 CREATE TABLE schema_version (
@@ -118,7 +156,7 @@ CREATE TABLE send_journal (
 
 def _messages_without_a_msg_id_index(conn: sqlite3.Connection) -> None:
     """Schema 2: ``messages.msg_id`` loses its UNIQUE index. MsgIds are random, so the index took a page
-    write per message at each commit; the archive de-duplicates from memory instead (``msgids``)."""
+    write per message at each commit (schema 2 de-duplicated from memory; schema 3 by a cheaper key)."""
     columns = [row[1] for row in conn.execute("PRAGMA table_info(messages)")]
     start, end = _SCHEMA_V1.index("CREATE TABLE messages ("), _SCHEMA_V1.index("CREATE TABLE contacts")
     table = _SCHEMA_V1[start:end]
@@ -130,7 +168,23 @@ def _messages_without_a_msg_id_index(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE messages_v2 RENAME TO messages")
 
 
-MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {2: _messages_without_a_msg_id_index}
+def _msg_ids_unique_by_key(conn: sqlite3.Connection) -> None:
+    """Schema 3: MsgIds unique again, by SQLite's constraints (see the module docstring): an INTEGER
+    ``msg_key`` with a UNIQUE index, and a partial UNIQUE index on the other MsgIds. A revoke finds its
+    message by them. Should an archive hold a MsgId twice (schema 2 had no constraint), the later rows
+    are dropped, as the de-duplication would have dropped them."""
+    conn.create_function("wxnb_msgid_key", 1, msgid_key, deterministic=True)
+    conn.execute("ALTER TABLE messages ADD COLUMN msg_key INTEGER")
+    conn.execute("UPDATE messages SET msg_key = wxnb_msgid_key(msg_id)")
+    conn.execute("DELETE FROM messages WHERE seq NOT IN (SELECT min(seq) FROM messages GROUP BY msg_id)")
+    conn.execute("CREATE UNIQUE INDEX messages_msg_key ON messages (msg_key)")
+    conn.execute("CREATE UNIQUE INDEX messages_other_msg_id ON messages (msg_id) WHERE msg_key IS NULL")
+
+
+MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {
+    2: _messages_without_a_msg_id_index,
+    3: _msg_ids_unique_by_key,
+}
 """``MIGRATIONS[v]`` upgrades a version ``v - 1`` archive to version ``v`` (inside one transaction)."""
 
 
@@ -198,6 +252,7 @@ def prepare(conn: sqlite3.Connection, path: str, *, create: bool) -> None:
 
 def _create(conn: sqlite3.Connection, path: str) -> None:
     with translate_errors(path, "create"):
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only before the first table exists
         conn.execute("BEGIN IMMEDIATE")
         try:
             for statement in _SCHEMA_V1.split(";"):

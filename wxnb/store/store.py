@@ -1,6 +1,6 @@
 """The store of one account: live tables + archive, kept in step by one call per sync batch.
 
-The session's sync thread calls, in order: :meth:`Store.load` once (history back after a kernel
+The session's writer thread calls, in order: :meth:`Store.load` once (history back after a kernel
 restart), :meth:`Store.start_login` after webwxinit, then :meth:`Store.apply_batch` per webwxsync reply
 (and for contact lists). ``apply_batch`` stages keys and names, commits the batch and the SyncKey to the
 archive in one transaction, and only then updates the tables and returns the messages that were new:
@@ -28,19 +28,23 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Generic, Literal, Self, TypeVar
 
 import pandas as pd
 
-from wxnb.protocol.records import Contact, Message
-from wxnb.store.archive import Archive, SendRecord, SyncState
+from wxnb.store.database import SendRecord, SyncState
+from wxnb.store.inputs import ContactLike, MessageLike
 from wxnb.store.keys import KeyPlan, KeyRegistry
 from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution
 from wxnb.store.tables import Tables
+from wxnb.store.writer import Archive
 
 __all__ = ["CommittedBatch", "Resolver", "Store"]
 
-Resolver = Callable[[Message], Resolution]
+M = TypeVar("M", bound=MessageLike)
+"""The caller's message type: what it passes in, it gets back (the session: protocol records)."""
+
+Resolver = Callable[[MessageLike], Resolution]
 """Gives (chat_key, chat_name, sender_name) for a message; None where unknown."""
 
 
@@ -91,13 +95,13 @@ class _Staged:
 
 
 @dataclass(slots=True)
-class CommittedBatch:
+class CommittedBatch(Generic[M]):
     """A batch in the archive whose messages are not yet in the tables (see :meth:`Store.commit_batch`).
 
     ``new``: the messages that were new, in batch order (the ones :meth:`Store.apply_batch` returns).
     """
 
-    new: list[Message]
+    new: list[M]
     rows: MessageRows | None
     revoked: tuple[str, ...]
     published: bool = False
@@ -117,9 +121,9 @@ class Store:
         self.tables = tables if tables is not None else Tables()
         self._registry = KeyRegistry(salt=archive.salt)
         self._names = _Names()
-        self._me: Contact | None = None
+        self._me: ContactLike | None = None
         self._write_lock = threading.RLock()
-        self._unpublished: deque[CommittedBatch] = deque()  # committed, not yet in the tables (in order)
+        self._unpublished: deque[CommittedBatch[Any]] = deque()  # committed, not yet in the tables (in order)
         self._loaded = False
 
     @classmethod
@@ -182,7 +186,7 @@ class Store:
             self.archive.fill(self.tables, current_login=False)
             self._loaded = True
 
-    def start_login(self, me: Contact) -> None:
+    def start_login(self, me: ContactLike) -> None:
         """A new login began (after webwxinit): ``me`` is the User record. Old UserNames are forgotten."""
         with self._write_lock:
             self._registry.forget_login()
@@ -196,7 +200,7 @@ class Store:
             self._me = me
 
     @property
-    def me(self) -> Contact | None:
+    def me(self) -> ContactLike | None:
         """The logged-in account's User record (set by :meth:`start_login`)."""
         return self._me
 
@@ -204,13 +208,13 @@ class Store:
 
     def apply_batch(
         self,
-        messages: Sequence[Message] = (),
-        contacts: Iterable[Contact] = (),
+        messages: Sequence[M] = (),
+        contacts: Iterable[ContactLike] = (),
         removed: Iterable[str] = (),
         sync_key: Any = None,
         *,
         resolve: Resolver | None = None,
-    ) -> list[Message]:
+    ) -> list[M]:
         """Apply one sync batch; returns the messages that were new (in batch order).
 
         ``messages``: AddMsgList records (re-deliveries and own echoes are dropped by MsgId).
@@ -230,18 +234,18 @@ class Store:
 
     def commit_batch(
         self,
-        messages: Sequence[Message] = (),
-        contacts: Iterable[Contact] = (),
+        messages: Sequence[M] = (),
+        contacts: Iterable[ContactLike] = (),
         removed: Iterable[str] = (),
         sync_key: Any = None,
         *,
         resolve: Resolver | None = None,
-    ) -> CommittedBatch:
+    ) -> CommittedBatch[M]:
         """:meth:`apply_batch` up to the message tables: the batch and ``sync_key`` are durable, keys,
         names and contact tables updated; the new messages reach ``messages`` at :meth:`publish`.
 
-        The sync thread publishes while it waits for the server's next reply, which the key it may now
-        use asks for: that work is then off the critical path of ingest. Batches are published in the
+        The session publishes while its sync thread waits for the server's next reply, which the key it
+        may now use asks for: that work is then off the critical path of ingest. Batches are published in the
         order they were committed: publishing one publishes the ones before it, and so does
         :meth:`apply_batch` (a send's own message is in the tables when it returns, even when its echo
         was committed a moment before).
@@ -272,19 +276,26 @@ class Store:
             self._unpublished.append(batch)
             return batch
 
-    def publish(self, batch: CommittedBatch) -> None:
+    def publish(self, batch: CommittedBatch[Any]) -> None:
         """Put a committed batch's new messages (and its revokes) into the tables, and those of every
         batch committed before it; a batch already published is left alone."""
         with self._write_lock:
+            rows: list[MessageRows] = []
+            revoked: list[str] = []
             while not batch.published and self._unpublished:
                 first = self._unpublished.popleft()
                 first.published = True
                 if first.rows is not None:
-                    self.tables.append_messages(first.rows)
-                if first.revoked:
-                    self.tables.mark_revoked(first.revoked)
+                    rows.append(first.rows)
+                revoked.extend(first.revoked)
+            # Encoding has a fixed cost per append: batches published together are appended together.
+            # A revoke names an earlier message, so marking after the appends marks the same rows.
+            if rows:
+                self.tables.append_messages(rows[0] if len(rows) == 1 else MessageRows.concat(rows))
+            if revoked:
+                self.tables.mark_revoked(revoked)
 
-    def _stage(self, plan: KeyPlan, contacts: Iterable[Contact], removed: Iterable[str]) -> _Staged:
+    def _stage(self, plan: KeyPlan, contacts: Iterable[ContactLike], removed: Iterable[str]) -> _Staged:
         staged = _Staged()
         # People before rooms, so that members who are contacts get the contacts' keys.
         ordered = sorted(contacts, key=lambda c: c.kind == "room")
@@ -314,7 +325,7 @@ class Store:
         return staged
 
     def _stage_room(
-        self, plan: KeyPlan, room: Contact, key: str, old_key: str | None, staged: _Staged
+        self, plan: KeyPlan, room: ContactLike, key: str, old_key: str | None, staged: _Staged
     ) -> int:
         if room.members:
             rows: dict[str, MemberRow] = {}
@@ -345,7 +356,7 @@ class Store:
             return previous.member_count
         return len(known)
 
-    def resolve(self, message: Message) -> Resolution:
+    def resolve(self, message: MessageLike) -> Resolution:
         """(chat_key, chat_name, sender_name) of a message, from what is known now."""
         return self._resolver(self._registry.plan(), self._names)(message)
 
@@ -355,7 +366,7 @@ class Store:
         display, remark, nickname, members = names.display, names.remark, names.nickname, names.members
         me = self._me.nickname if self._me is not None else None
 
-        def resolve(message: Message) -> Resolution:
+        def resolve(message: MessageLike) -> Resolution:
             chat = message.chat
             if message.is_self:
                 sender_name = me

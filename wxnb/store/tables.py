@@ -1,15 +1,16 @@
 """The live tables: messages, contacts (friends, rooms, MPs) and room members, as pandas DataFrames.
 
-One writer (the sync thread) appends; any thread reads. Every read returns a *snapshot*: a DataFrame
-that later appends, revokes and contact changes never alter, and that never shows a half-written row
-(columns of unequal length cannot happen: the writer publishes a batch under the same lock that a
-reader takes to build its frame). Writing into a snapshot is allowed and changes only that snapshot.
+One writer (the session's writer thread) appends, and its thread does all the encoding of what it appends; any
+thread reads, and a read only takes a *snapshot*: a DataFrame that later appends, revokes and contact
+changes never alter, and that never shows a half-written row (columns of unequal length cannot happen:
+the writer publishes an encoded batch under the same lock that a reader takes to build its frame).
+Writing into a snapshot is allowed and changes only that snapshot.
 
 Cost: the messages frame is built from column buffers (see :mod:`wxnb.store.columns`) without copying
-them, so an access costs O(number of chunks) + O(rows appended since the last access), whatever the size
-of the table; the frame is cached by a version counter, so repeated reads of an unchanged table are
-free. Contacts and members change in place (remarks, topics, members leaving); they are kept in dicts
-keyed by stable key and rebuilt into a frame on the first read after a change.
+them, so an access costs O(number of chunks), whatever the size of the table; the frame is cached by a
+version counter, so repeated reads of an unchanged table are free. Contacts and members change in
+place (remarks, topics, members leaving); they are kept in dicts keyed by stable key and rebuilt into
+a frame on the first read after a change.
 
 Example:
     >>> from wxnb.store.rows import MessageRows
@@ -31,7 +32,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from wxnb.protocol.records import CATEGORIES
 from wxnb.store.columns import (
     STR_DTYPE,
     TIME_DTYPE,
@@ -41,6 +41,7 @@ from wxnb.store.columns import (
     share_safely,
     text_array,
 )
+from wxnb.store.inputs import MESSAGE_CATEGORIES
 from wxnb.store.rows import MESSAGE_COLUMNS, ContactRow, MemberRow, MessageRows
 
 __all__ = [
@@ -72,7 +73,6 @@ _NUMERIC: Final[dict[str, type]] = {
     "app_type": np.int32,
     "revoked": np.bool_,
 }
-_ENCODE_ROWS: Final = 4096  # appended rows kept before they are encoded into the columns
 _KIND_DTYPE: Final = pd.CategoricalDtype(pd.Index(CONTACT_KINDS, dtype=STR_DTYPE))
 _FLAG_PINNED: Final = 2048
 _FLAG_MUTE: Final = 512
@@ -90,6 +90,10 @@ class TableStats:
 class MessageTable:
     """Append-only messages with a ``revoked`` mark; thread-safe for one writer and many readers.
 
+    The writer's thread does all the work of a change: it encodes appended rows into the columns (Arrow
+    for text, numpy for the rest) before it publishes them, so a reader only takes a snapshot of
+    columns that are complete.
+
     Example:
         >>> from wxnb.protocol.records import Message
         >>> table = MessageTable()
@@ -101,21 +105,17 @@ class MessageTable:
         (False, True)
     """
 
-    def __init__(self, seal_rows: int = 65_536, encode_rows: int = _ENCODE_ROWS) -> None:
-        self._lock = threading.Lock()
+    def __init__(self, seal_rows: int = 65_536) -> None:
+        self._lock = threading.Lock()  # held briefly: to publish encoded rows, and to take a snapshot
         self._write_lock = threading.Lock()  # one writer is the contract; two are serialised, not mixed
         self._text = {name: TextColumn(seal_rows) for name in _TEXT}
         self._interned = {name: InternedColumn() for name in _INTERNED}
-        self._interned["type"] = InternedColumn(CATEGORIES)
+        self._interned["type"] = InternedColumn(MESSAGE_CATEGORIES)
         self._numeric = {name: GrowingArray(dtype) for name, dtype in _NUMERIC.items()}
-        self._encode_rows = encode_rows
-        self._pending: list[MessageRows] = []  # appended, not yet in the columns (see append)
-        self._pending_rows = 0
         self._rows = 0
         self._version = 0
-        self._cache: pd.DataFrame | None = None
-        self._cache_version = -1
         self.stats = TableStats()
+        self._snapshot = _Snapshot(self._build, self.stats)
 
     def __len__(self) -> int:
         return self._rows
@@ -126,46 +126,29 @@ class MessageTable:
         return self._version
 
     def append(self, rows: MessageRows) -> None:
-        """Append a batch; readers see all of it or none of it. The table keeps ``rows`` (do not change
-        it afterwards).
+        """Append a batch (the writer's thread encodes it); readers see all of it or none of it.
 
-        Batches are kept as they come and encoded into the columns together, once ``encode_rows`` rows
-        are waiting or at the next read: encoding has a fixed cost per call (~0.2 ms for the Arrow and
-        numpy conversions of 17 columns) that a sync batch of 50 messages would pay each time.
+        Encoding has a fixed cost per call (the Arrow and numpy conversions of 17 columns), so a writer
+        with several batches at hand appends them together (:meth:`Store.publish` does).
         """
         k = len(rows)
         if k == 0:
             return
         with self._write_lock:
+            # Convert outside the read lock: readers are held up only while the rows are moved over.
+            text = {name: text_array(getattr(rows, name)) for name in _TEXT}
+            times = np.asarray(rows.time, dtype=np.int64) * 1_000_000
             with self._lock:
-                self._pending.append(rows)
-                self._pending_rows += k
+                for name, array in text.items():
+                    self._text[name].extend_arrow(array)
+                for name in _INTERNED:
+                    self._interned[name].extend(getattr(rows, name))
+                self._numeric["time"].extend(times)
+                for name in ("is_group", "is_self", "msg_type", "app_type", "revoked"):
+                    self._numeric[name].extend(getattr(rows, name))
                 self._rows += k
                 self._version += 1
-            if self._pending_rows >= self._encode_rows:
-                self._encode_pending()
-
-    def _encode_pending(self) -> None:
-        """Move the pending batches into the columns. Call with the write lock held."""
-        if not self._pending:
-            return
-        pending = self._pending
-        rows = pending[0] if len(pending) == 1 else MessageRows.concat(pending)
-        k = len(rows)
-        # Convert outside the read lock: readers are held up only while the rows are moved over.
-        text = {name: text_array(getattr(rows, name)) for name in _TEXT}
-        times = np.asarray(rows.time, dtype=np.int64) * 1_000_000
-        with self._lock:
-            for name, array in text.items():
-                self._text[name].extend_arrow(array)
-            for name in _INTERNED:
-                self._interned[name].extend(getattr(rows, name))
-            self._numeric["time"].extend(times)
-            for name in ("is_group", "is_self", "msg_type", "app_type", "revoked"):
-                self._numeric[name].extend(getattr(rows, name))
-            self._pending = []
-            self._pending_rows = 0
-            self.stats.rows_encoded += k
+                self.stats.rows_encoded += k
 
     def append_arrow(self, table: pa.Table) -> None:
         """Append rows read back from a cache file (columns as :meth:`frame` writes them, no ``revoked``)."""
@@ -174,7 +157,6 @@ class MessageTable:
             return
         table = table.combine_chunks()
         with self._write_lock:
-            self._encode_pending()
             text = {name: table.column(name).chunk(0).cast(pa.large_string()) for name in _TEXT}
             times = table.column("time").chunk(0).cast(pa.timestamp("us", "UTC")).cast(pa.int64()).to_numpy()
             with self._lock:
@@ -196,7 +178,6 @@ class MessageTable:
         if not wanted:
             return 0
         with self._write_lock:
-            self._encode_pending()
             positions = self._text["msg_id"].positions(wanted)
             if not positions:
                 return 0
@@ -208,23 +189,7 @@ class MessageTable:
     def frame(self) -> pd.DataFrame:
         """A snapshot of all messages (see :attr:`Tables.messages` for the columns)."""
         with self._lock:
-            cached = self._cache
-            if cached is not None and self._cache_version == self._version:
-                self.stats.cache_hits += 1
-                return cached.copy(deep=False)
-        # Changed since the last frame: encode what is pending, then build (the write lock first, as
-        # the writer takes them, so that the pending rows cannot change meanwhile).
-        with self._write_lock:
-            self._encode_pending()
-            with self._lock:
-                if self._cache is None or self._cache_version != self._version:
-                    self._cache = self._build()
-                    self._cache_version = self._version
-                    self.stats.frames_built += 1
-                else:
-                    self.stats.cache_hits += 1
-                cached = self._cache
-        return cached.copy(deep=False)
+            return self._snapshot.frame(self._version).copy(deep=False)
 
     def _build(self) -> pd.DataFrame:
         data: dict[str, Any] = {}
@@ -289,17 +254,36 @@ def members_frame(rows: Sequence[MemberRow]) -> pd.DataFrame:
     )
 
 
+class _Snapshot:
+    """A frame cached by the version of its source: built on the first read after a change, then
+    handed out until the next one. Call with the source's lock held."""
+
+    def __init__(self, build: Callable[[], pd.DataFrame], stats: TableStats) -> None:
+        self._build = build
+        self._frame: pd.DataFrame | None = None
+        self._version = -1
+        self.stats = stats
+
+    def frame(self, version: int) -> pd.DataFrame:
+        """The frame of ``version`` of the source (the cached one if it is still that version)."""
+        if self._frame is None or self._version != version:
+            self._frame = self._build()
+            self._version = version
+            self.stats.frames_built += 1
+        else:
+            self.stats.cache_hits += 1
+        return self._frame
+
+
 class _CachedFrame:
     """A frame rebuilt from scratch on the first read after a change (for small, mutable tables)."""
 
     def __init__(self, lock: threading.Lock, build: Callable[[], pd.DataFrame]) -> None:
         self._lock = lock
-        self._build = build
         self._version = 0
-        self._cache: pd.DataFrame | None = None
-        self._cache_version = -1
-        self._derived: dict[str, tuple[int, pd.DataFrame]] = {}
         self.stats = TableStats()
+        self._snapshot = _Snapshot(build, self.stats)
+        self._derived: dict[str, tuple[int, pd.DataFrame]] = {}
 
     def changed(self) -> None:
         """Call with the lock held after changing the source."""
@@ -311,13 +295,7 @@ class _CachedFrame:
 
     def frame(self, derive: tuple[str, Callable[[pd.DataFrame], pd.DataFrame]] | None = None) -> pd.DataFrame:
         with self._lock:
-            if self._cache is None or self._cache_version != self._version:
-                self._cache = self._build()
-                self._cache_version = self._version
-                self.stats.frames_built += 1
-            else:
-                self.stats.cache_hits += 1
-            out = self._cache
+            out = self._snapshot.frame(self._version)
             if derive is not None:
                 name, fn = derive
                 hit = self._derived.get(name)
@@ -339,8 +317,8 @@ class Tables:
         ['Ann']
     """
 
-    def __init__(self, seal_rows: int = 65_536, encode_rows: int = _ENCODE_ROWS) -> None:
-        self._messages = MessageTable(seal_rows, encode_rows)
+    def __init__(self, seal_rows: int = 65_536) -> None:
+        self._messages = MessageTable(seal_rows)
         self._lock = threading.Lock()
         self._contacts: dict[str, ContactRow] = {}
         self._rooms: dict[str, dict[str, MemberRow]] = {}  # room_key -> member key -> row
@@ -371,7 +349,7 @@ class Tables:
           else nickname); NaN if unknown.
         - ``is_group`` (bool): sent in a room.
         - ``is_self`` (bool): sent by this account (from any device).
-        - ``type`` (category): one of ``wxnb.protocol.records.CATEGORIES`` (text, image, voice, video,
+        - ``type`` (category): one of ``wxnb.store.inputs.MESSAGE_CATEGORIES`` (text, image, voice, video,
           sticker, link, file, location, card, system, revoke, ...).
         - ``msg_type`` (int32): the protocol MsgType (1 text, 3 image, 49 app, 10002 revoke, ...).
         - ``app_type`` (int32): AppMsgType for MsgType 49 (5 link, 6 file, ...), else 0.
@@ -470,7 +448,7 @@ class Tables:
     # -- writing (one writer) -------------------------------------------------------------------------
 
     def append_messages(self, rows: MessageRows) -> None:
-        """Append messages (already de-duplicated by the caller)."""
+        """Append messages (already de-duplicated by the caller); encoded here, in the writer's thread."""
         self._messages.append(rows)
 
     def append_messages_arrow(self, table: pa.Table) -> None:

@@ -181,9 +181,11 @@ def check_after_connect(connection: _HasSocket) -> None:
         _shutdown(connection)
 
 
-class CancellableHTTPConnection(HTTPConnection):
-    """urllib3's HTTP connection, cancellable by the tokens of the request that uses it (see the
-    module docstring)."""
+class _Cancellable(HTTPConnection):
+    """What makes urllib3's connections cancellable by the tokens of the request that uses them (see
+    the module docstring): each connect and each request attaches the connection to this thread's
+    scope. A base of both :class:`CancellableHTTPConnection` and :class:`CancellableHTTPSConnection`
+    (urllib3's HTTPSConnection derives from its HTTPConnection, so the methods resolve here first)."""
 
     def connect(self) -> None:
         attach_current(self)  # a connect (or a proxy's CONNECT) that hangs can be cancelled too
@@ -209,7 +211,12 @@ class CancellableHTTPConnection(HTTPConnection):
         )  # fmt: skip
 
 
-class CancellableHTTPSConnection(HTTPSConnection):
+class CancellableHTTPConnection(_Cancellable):
+    """urllib3's HTTP connection, cancellable by the tokens of the request that uses it (see the
+    module docstring)."""
+
+
+class CancellableHTTPSConnection(_Cancellable, HTTPSConnection):
     """urllib3's HTTPS connection, cancellable like :class:`CancellableHTTPConnection`.
 
     ``tunnel``: ``(host, port, headers)`` of the origin to reach through an HTTP proxy (the pool's
@@ -224,29 +231,6 @@ class CancellableHTTPSConnection(HTTPSConnection):
         super().__init__(host, port, **options)
         if tunnel is not None:
             self.set_tunnel(tunnel[0], tunnel[1], headers=dict(tunnel[2]))
-
-    def connect(self) -> None:
-        attach_current(self)
-        super().connect()
-        check_after_connect(self)
-
-    def request(  # type: ignore[override]  # urllib3's own signature (it overrides http.client's)
-        self,
-        method: str,
-        url: str,
-        body: Any = None,
-        headers: Mapping[str, str] | None = None,
-        *,
-        chunked: bool = False,
-        preload_content: bool = True,
-        decode_content: bool = True,
-        enforce_content_length: bool = True,
-    ) -> None:
-        attach_current(self)
-        super().request(
-            method, url, body, headers, chunked=chunked, preload_content=preload_content,
-            decode_content=decode_content, enforce_content_length=enforce_content_length,
-        )  # fmt: skip
 
 
 class CancellableHTTPConnectionPool(HTTPConnectionPool):

@@ -254,12 +254,7 @@ class Session(SessionActions):
             self._closed = True
         deadline = time.monotonic() + timeout
         alive_before = self._board.snapshot().alive
-        if self._flow is not None:
-            self._flow.cancel()
-        if self._worker is not None:
-            self._worker.stop()
-        if self._client is not None:
-            self._client.interrupt()
+        self._stop_network()
         writer = self._writer
         thread = self._thread
         if thread is not None and thread is not threading.current_thread() and not writer.in_writer():
@@ -366,13 +361,17 @@ class Session(SessionActions):
         other threads stop, whoever waits hears it (SyncFailed, the error as its cause)."""
         self._set_failure(exc)
         self._board.set_state("failed", last_error=f"the writer thread failed: {type(exc).__name__}: {exc}")
+        self._stop_network()
+        self._wake_waiters()
+
+    def _stop_network(self) -> None:
+        """End the login and the sync loop, and any request they hold (a long poll ends at once)."""
         if self._flow is not None:
             self._flow.cancel()
         if self._worker is not None:
             self._worker.stop()
         if self._client is not None:
             self._client.interrupt()
-        self._wake_waiters()
 
     def _status(self, change: Callable[[], object]) -> None:
         """Hand a status change to the writer, the board's one writer. Once the session is closed

@@ -32,7 +32,7 @@ __all__ = ["EVENT_KINDS", "ContactsChange", "EventHub", "EventKind"]
 
 logger = logging.getLogger("wxnb.session")
 
-EventKind = Literal["message", "contacts", "status", "login"]
+EventKind = Literal["message", "contacts", "status", "login", "gap"]
 EVENT_KINDS: Final[tuple[EventKind, ...]] = get_args(EventKind)
 
 

@@ -57,8 +57,9 @@ from wxnb.session.errors import NotReady, SessionClosed, SyncFailed
 from wxnb.session.events import ContactsChange, EventHub, EventKind
 from wxnb.session.login import LoginEvent, LoginFlow, LoginResult
 from wxnb.session.quarantine import Quarantine
+from wxnb.session.ratelimits import RateLimits
 from wxnb.session.status import SessionStatus, StatusBoard
-from wxnb.session.sync import SyncOptions, SyncWorker
+from wxnb.session.sync import KeyFallback, SyncOptions, SyncWorker
 from wxnb.session.writer import Writer
 from wxnb.store import SendRecord, Store, StoreError, Tables, account_key
 
@@ -141,6 +142,14 @@ class Session(SessionActions):
         # the events (started by start(), drained and stopped by close()).
         self._writer = Writer(name="wxnb-writer", on_death=self._writer_died)
         self._failure_lock = threading.Lock()
+        # Pauses per operation after Ret 1205 (sync's contact fetches, the caller's sends, ...); the
+        # status shows them, written by the writer like every status change.
+        board = self._board
+        self._limits = RateLimits(
+            first=self.sync_options.rate_limit_pause,
+            cap=self.sync_options.max_rate_limit_pause,
+            on_change=lambda pauses: self._status(lambda: board.set_paused(pauses)),
+        )
         self._login_listeners: list[Callable[[LoginEvent], None]] = []
         if on_login_event is not None:
             self._login_listeners.append(on_login_event)
@@ -389,6 +398,7 @@ class Session(SessionActions):
         client, flow, writer = self._client, self._flow, self._writer
         assert client is not None and flow is not None
         init = result.init
+        login_at = time.time()  # webwxinit's key covers what arrives from here on
         me = replace(init.user, uin=init.uin)
         account = account_key(init.uin)
         self._supersede(account)
@@ -401,12 +411,18 @@ class Session(SessionActions):
         writer.call(lambda: store.start_login(me))
         contacts = self._load_contacts(client, init.contacts, init.chat_set)
         sync_key = init.sync_key
+        fallback = None
         state = store.sync_state
-        if result.resumed and state is not None:
+        if state is not None:
+            # Any login of an account with an archive (resumed, push, QR) goes on where the archive
+            # stopped, so what arrived in between is delivered once; if the server refuses that key,
+            # the worker goes on from webwxinit's and records the gap (see docs/session.md).
             try:
-                sync_key = SyncKey.from_json(state.sync_key)  # go on where the archive stopped
+                sync_key = SyncKey.from_json(state.sync_key)
             except WxError:
                 logger.warning("the archived sync key is not usable; starting from webwxinit's")
+            else:
+                fallback = KeyFallback(init.sync_key, since=state.updated_at.timestamp(), until=login_at)
         init_key = None if sync_key is not init.sync_key else init.sync_key.to_json()
         writer.call(lambda: store.apply_batch(contacts=contacts, sync_key=init_key))
         quarantine = self._quarantine = Quarantine(paths.quarantine_path(self.data_dir, account))
@@ -423,6 +439,8 @@ class Session(SessionActions):
             quarantine=quarantine,
             on_messages=self._received,
             options=self.sync_options,
+            fallback=fallback,
+            limits=self._limits,
         )
         self._worker = worker
         if self._closed:

@@ -202,6 +202,7 @@ class Session(SessionActions):
                 max_refreshes=self.max_refreshes,
                 push_timeout=self.push_timeout,
                 interactive=self.interactive,
+                step_backoff=self.sync_options.backoff,
             )
             self._thread = threading.Thread(target=self._main, name="wxnb-session", daemon=True)
             writer = self._writer.start()
@@ -409,7 +410,7 @@ class Session(SessionActions):
         with _LIVE_LOCK:
             _LIVE[(str(self.data_dir), account)] = self
         writer.call(lambda: store.start_login(me))
-        contacts = self._load_contacts(client, init.contacts, init.chat_set)
+        contacts = self._load_contacts(client, init.contacts, init.chat_set, flow)
         sync_key = init.sync_key
         fallback = None
         state = store.sync_state
@@ -461,16 +462,19 @@ class Session(SessionActions):
 
     @staticmethod
     def _load_contacts(
-        client: WebClient, first: tuple[Contact, ...], chat_set: tuple[str, ...]
+        client: WebClient, first: tuple[Contact, ...], chat_set: tuple[str, ...], flow: LoginFlow
     ) -> list[Contact]:
-        """Every contact: webwxinit's, the whole contact list, then every room with its members."""
+        """Every contact: webwxinit's, the whole contact list, then every room with its members.
+
+        Each is an idempotent step after the confirm: retried a few times (``flow.retry``) before the
+        login fails (the ticket is spent: another login would need another push or scan)."""
         by_name: dict[str, Contact] = {c.user_name: c for c in first}
-        for contact in client.get_contacts():
+        for contact in flow.retry(lambda: list(client.get_contacts()), "webwxgetcontact"):
             by_name[contact.user_name] = contact
         rooms = [name for name, c in by_name.items() if c.kind == "room"]
         rooms += [name for name in chat_set if name.startswith("@@") and name not in by_name]
         if rooms:
-            for contact in client.batch_get_contacts(rooms):
+            for contact in flow.retry(lambda: list(client.batch_get_contacts(rooms)), "webwxbatchgetcontact"):
                 by_name[contact.user_name] = contact
         return list(by_name.values())
 

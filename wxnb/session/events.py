@@ -1,4 +1,4 @@
-"""Event callbacks: ``session.on("message" | "contacts" | "status" | "login", callback) -> unsubscribe``.
+"""Event callbacks: ``session.on("message" | "contacts" | "status" | "login" | "gap", cb) -> unsubscribe``.
 
 A session fires every event from one thread, its writer (:mod:`wxnb.session.writer`): login steps,
 received messages, one's own sends (:meth:`Session.send` returns after its "message" event), contact changes

@@ -10,8 +10,9 @@ with the time left, and no request is sent; the sync thread instead keeps the na
 fetch and fetches them when the pause ends.
 
 Used from any thread (the sync thread fetches contacts, the caller's thread sends): one lock guards
-the table of pauses; ``on_change`` gets the active pauses after each change (the session hands them
-to its writer, which puts them on ``session.status.paused``).
+the table of pauses; ``on_change`` gets the pauses after each change, in order, under that lock (so
+it must not block: the session's only queues them for its writer, which puts them on
+``session.status.paused``).
 
 Example:
     >>> limits = RateLimits(first=60.0, jitter=0.0)
@@ -101,17 +102,14 @@ class RateLimits:
             self._runs[operation] = _Run(
                 count, self._clock() + pause, datetime.now(UTC) + timedelta(seconds=pause)
             )
-            pauses = self._pauses()
-        self._changed(pauses)
+            self._changed()
         return pause
 
     def succeeded(self, operation: str) -> None:
         """``operation`` went through: its run of 1205s is over."""
         with self._lock:
-            if self._runs.pop(operation, None) is None:
-                return
-            pauses = self._pauses()
-        self._changed(pauses)
+            if self._runs.pop(operation, None) is not None:
+                self._changed()
 
     def guard(self, operation: str, call: Callable[[], T], *, endpoint: str = "") -> T:
         """Run ``call`` (one request of ``operation``) unless paused; a 1205 pauses the operation.
@@ -137,6 +135,8 @@ class RateLimits:
     def _pauses(self) -> tuple[Pause, ...]:
         return tuple(Pause(op, run.until_utc, run.refused) for op, run in sorted(self._runs.items()))
 
-    def _changed(self, pauses: tuple[Pause, ...]) -> None:
+    def _changed(self) -> None:
+        # Under the lock, so that changes from two threads reach on_change in the order they were
+        # made (the session's on_change only queues a task for its writer: it never blocks).
         if self._on_change is not None:
-            self._on_change(pauses)
+            self._on_change(self._pauses())

@@ -537,7 +537,10 @@ class Session(SessionActions):
         - ``"login"``: each step of the login, as a :class:`~wxnb.session.login.LoginEvent` (the QR
           code to show, scanned, ready, failed...). With ``replay=True`` the callback first gets every
           step so far, in the caller's thread, then the live ones: none missed, none twice. This is
-          how a view attached at any time draws the login (``replay`` is for "login" only).
+          how a view attached at any time draws the login (``replay`` is for "login" only);
+        - ``"gap"``: a :class:`~wxnb.session.status.Gap` (start, end, reason) when, after a new login,
+          the server refused the archived SyncKey: messages in that time range may be missing (it is
+          also ``status.gap`` and a row of ``open_archive(...).gaps``).
 
         Every live callback runs in the session's writer thread, one event after the other, in one
         order for all kinds (a "status" event with a higher ``version`` comes later): keep them short

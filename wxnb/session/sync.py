@@ -37,6 +37,13 @@ Failures:
   success the loop ends with state ``failed`` and the last error: never silent, never forever.
 - A reply that cannot be read at all (not JSON, no SyncKey): retried like a network failure, at most
   ``max_bad_replies`` times in a row, then ``failed`` (there is no key to move on with).
+- A 1205 from webwxbatchgetcontact pauses that call only (:mod:`wxnb.session.ratelimits`, growing
+  backoff with jitter); the names it could not fetch are kept and fetched after the pause, while
+  messages keep coming.
+- A worker that starts from the archived SyncKey after a new login (:class:`KeyFallback`) asks
+  webwxsync first; if the server refuses that key (Ret 1200 with an empty reply:
+  :class:`~wxnb.session.errors.SyncKeyRefused`), it goes on from webwxinit's key and records the gap
+  (archive, ``status.gap``, the "gap" event) before anything else.
 - Anything else is a bug: it propagates; the session records it on the status and raises it to whoever
   waits (:meth:`Session.wait_for`, :meth:`Session.wait_ready`).
 

@@ -64,7 +64,7 @@ from wxnb.protocol import (
     qr_text,
 )
 
-__all__ = ["PHASES", "LoginEvent", "LoginFlow", "LoginPhase", "LoginResult", "retry_step"]
+__all__ = ["PHASES", "STEP_ATTEMPTS", "LoginEvent", "LoginFlow", "LoginPhase", "LoginResult", "retry_step"]
 
 T = TypeVar("T")
 
@@ -86,6 +86,7 @@ LoginPhase = Literal[
 ]
 PHASES: Final[tuple[LoginPhase, ...]] = get_args(LoginPhase)
 
+STEP_ATTEMPTS: Final = 3  # tries of each idempotent step after the confirm (see retry_step)
 DEFAULT_QR_LIFETIME: Final = 300.0  # seconds; the real server's is unknown (a few minutes), the sim's 300
 
 
@@ -93,7 +94,7 @@ def retry_step(
     what: str,
     call: Callable[[], T],
     *,
-    attempts: int = 3,
+    attempts: int = STEP_ATTEMPTS,
     backoff: float = 0.5,
     wait: Callable[[float], bool] | None = None,
 ) -> T:
@@ -188,7 +189,7 @@ class LoginFlow:
         push_timeout: float = 60.0,
         qr_lifetime: float = DEFAULT_QR_LIFETIME,
         interactive: bool = False,
-        step_attempts: int = 3,
+        step_attempts: int = STEP_ATTEMPTS,
         step_backoff: float = 0.5,
     ) -> None:
         if max_refreshes < 0:

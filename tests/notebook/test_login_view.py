@@ -33,6 +33,7 @@ from wxnb.notebook import (
 )
 from wxnb.notebook import notebook_session as notebook_module
 from wxnb.protocol.errors import LoginBlocked, LoginExpired, TransportError
+from wxnb.session.login import STEP_ATTEMPTS
 from wxnb.sim.simulator import Simulator
 
 ensure_bundle()
@@ -216,7 +217,8 @@ def test_a_network_failure_offers_new_code_which_starts_the_login_over(
 def test_a_failure_after_confirming_starts_over_with_a_new_code(
     sim: Simulator, tmp_path: Any, quiet_display: None
 ) -> None:
-    sim.faults.add("http_500", endpoint="webwxinit", times=FAST_RETRY.attempts)
+    # Every try of the transport, for every try of the login step (a single bad reply is retried).
+    sim.faults.add("http_500", endpoint="webwxinit", times=FAST_RETRY.attempts * STEP_ATTEMPTS)
     session, widget = widget_login(sim, tmp_path)
     try:
         first = new_qr(sim, set())

@@ -453,3 +453,39 @@ def test_the_integer_key_of_a_msg_id_keeps_order_and_never_confuses_two_msg_ids(
     assert all(k is not None and -(2**63) <= k < 2**63 for k in keys)
     for other in ("", "00", "0042", "10000000000000000000", "12a", "١٢", "-5", " 5"):
         assert msgid_key(other) is None, other
+
+
+def test_gaps_are_recorded_durably_and_read_back_by_open_archive(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    with Archive(path) as archive:
+        assert archive.gaps().empty
+        archive.record_gap(1_700_000_000.0, 1_700_000_180.5, "the server refused the archived SyncKey")
+        with pytest.raises(ValueError, match="before it starts"):
+            archive.record_gap(10.0, 5.0, "backwards")
+    with open_archive(path) as history:
+        gaps = history.gaps
+    assert gaps.columns.tolist() == ["start", "end", "reason", "recorded_at"]
+    assert gaps.start.tolist() == [pd.Timestamp(1_700_000_000, unit="s", tz="UTC")]
+    assert gaps.end.tolist() == [pd.Timestamp(1_700_000_180.5, unit="s", tz="UTC")]
+    assert gaps.reason.tolist() == ["the server refused the archived SyncKey"]
+
+
+def test_a_schema_3_archive_is_upgraded_to_4_with_its_data_and_an_empty_gaps_table(tmp_path: Path) -> None:
+    path = tmp_path / "v3.sqlite3"
+    with Archive(path) as archive:
+        archive.commit_batch(batch_rows(0, 3), sync_key=SYNC_KEY)
+    with sqlite3.connect(path) as conn:  # back to what schema 3 wrote: no gaps table
+        conn.execute("DROP TABLE gaps")
+        conn.execute("DELETE FROM schema_version WHERE version = 4")
+    with pytest.raises(ArchiveVersionError, match="schema 3"):
+        open_archive(path).messages  # noqa: B018  (a reader does not upgrade)
+    with Archive(path) as archive:
+        assert archive.message_count() == 3
+        assert archive.sync_state is not None and archive.sync_state.sync_key == SYNC_KEY
+        assert archive.gaps().empty
+        archive.record_gap(1.0, 2.0, "test")
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 4
+    with open_archive(path) as history:
+        assert len(history.messages) == 3
+        assert history.gaps.reason.tolist() == ["test"]

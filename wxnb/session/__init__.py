@@ -20,26 +20,31 @@ from wxnb.session.errors import (
     Candidate,
     MessageNotFound,
     NotReady,
+    OperationPaused,
     RecipientError,
     RecipientNotFound,
     SessionClosed,
     SessionError,
     SyncFailed,
+    SyncKeyRefused,
 )
 from wxnb.session.events import ContactsChange
 from wxnb.session.login import LoginEvent, LoginFlow
 from wxnb.session.session import Session
-from wxnb.session.status import SessionStatus
+from wxnb.session.status import Gap, Pause, SessionStatus
 from wxnb.session.sync import SyncOptions
 
 __all__ = [
     "AmbiguousRecipient",
     "Candidate",
     "ContactsChange",
+    "Gap",
     "LoginEvent",
     "LoginFlow",
     "MessageNotFound",
     "NotReady",
+    "OperationPaused",
+    "Pause",
     "RecipientError",
     "RecipientNotFound",
     "Session",
@@ -47,5 +52,6 @@ __all__ = [
     "SessionError",
     "SessionStatus",
     "SyncFailed",
+    "SyncKeyRefused",
     "SyncOptions",
 ]

@@ -45,6 +45,7 @@ from wxnb.session.recipients import Recipient, resolve_recipient
 from wxnb.store import Store
 
 if TYPE_CHECKING:
+    from wxnb.session.ratelimits import RateLimits
     from wxnb.session.status import StatusBoard
     from wxnb.session.sync import SyncWorker
     from wxnb.session.writer import Writer
@@ -66,6 +67,7 @@ class SessionActions:
     _client: WebClient | None
     _me: Contact | None
     _worker: SyncWorker | None
+    _limits: RateLimits
 
     if TYPE_CHECKING:  # defined by the lifecycle part, Session
 
@@ -105,7 +107,10 @@ class SessionActions:
 
         Raises:
             RecipientNotFound, AmbiguousRecipient: ``to`` names no contact, or several (with their keys).
-            SendFailed, RateLimited: the server refused (the journal says failed).
+            SendFailed, RateLimited: the server refused (the journal says failed). After a 1205, sends
+                pause (growing with each 1205 in a row; ``session.status.paused`` says until when):
+                a send meanwhile raises OperationPaused (a RateLimited, with ``retry_after``) at once,
+                sending and journalling nothing.
             OutcomeUnknown: the network failed after the request went out: the journal keeps it pending
                 (look for it in :attr:`messages` before sending again).
             NotReady, SessionClosed, LoggedOut, SyncFailed: no usable session.
@@ -115,11 +120,17 @@ class SessionActions:
         store, client, me = self._require_ready()
         recipient = resolve_recipient(to, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
         to_user = recipient.user_name
+        limits = self._limits
+        limits.check("send", endpoint="webwxsendmsg")  # paused after a 1205: nothing goes out
         client_msg_id = new_client_msg_id()
         writer = self._writer
         writer.call(lambda: store.record_send(client_msg_id, to_user, text))  # before the request
         try:
-            reply = client.send_text(to_user, text, client_msg_id=client_msg_id)
+            reply = limits.guard(
+                "send",
+                lambda: client.send_text(to_user, text, client_msg_id=client_msg_id),
+                endpoint="webwxsendmsg",
+            )
         except OutcomeUnknown:
             raise  # the journal keeps it pending: its fate is unknown
         except WxError as exc:
@@ -178,7 +189,9 @@ class SessionActions:
             if record.msg_id == msg_id:
                 client_msg_id = record.client_msg_id
                 break
-        client.revoke(chat, msg_id, client_msg_id)
+        self._limits.guard(
+            "revoke", lambda: client.revoke(chat, msg_id, client_msg_id), endpoint="webwxrevokemsg"
+        )
 
     @staticmethod
     def _message_ref(message: object, store: Store) -> tuple[str, str]:

@@ -15,18 +15,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from wxnb.protocol import WxError
+from wxnb.protocol import RateLimited, WxError
 
 __all__ = [
     "AmbiguousRecipient",
     "Candidate",
     "MessageNotFound",
     "NotReady",
+    "OperationPaused",
     "RecipientError",
     "RecipientNotFound",
     "SessionClosed",
     "SessionError",
     "SyncFailed",
+    "SyncKeyRefused",
 ]
 
 
@@ -113,3 +115,39 @@ class SyncFailed(SessionError):
         "Look at session.status.last_error and the log; log in again with wxnb.login(). If it repeats, "
         "report it (secrets are already removed from the message)"
     )
+
+
+class SyncKeyRefused(SessionError):
+    """After a new login, the server refused the SyncKey archived by an earlier login of the account.
+
+    The simulator's ``old_keys="refuse"`` answers such a webwxsync with Ret 1200 and an empty reply
+    (docs/simulator.md), the login staying live; what the real server does is unknown. The session
+    recognises that reply only on the first webwxsync of a login that started from the archived key,
+    starts from webwxinit's key instead and records a *gap* (``session.status.gap``, the "gap" event,
+    ``open_archive(...).gaps``): messages between the last archived sync and this login may be missing.
+    It is handled inside the session, never raised to the user.
+    """
+
+    default_hint: ClassVar[str] = (
+        "Nothing to do: the session went on from the new login's key; look at session.status.gap for "
+        "the time range whose messages may be missing"
+    )
+
+
+class OperationPaused(RateLimited):
+    """A request of a kind the server rate-limited (Ret 1205) a moment ago: wxnb pauses that kind (with
+    growing backoff, see :mod:`wxnb.session.ratelimits`) and sent nothing. ``operation`` names the
+    kind (``send``, ``revoke``, ``batchgetcontact``, ...), ``retry_after`` the seconds left."""
+
+    default_hint: ClassVar[str] = (
+        "Wait until the pause ends (retry_after seconds; session.status.paused says until when), then "
+        "send less often: repeated 1205s may log you out"
+    )
+
+    def __init__(self, operation: str, retry_after: float, *, endpoint: str = "") -> None:
+        self.operation = operation
+        self.retry_after = retry_after
+        super().__init__(
+            endpoint=endpoint,
+            errmsg=f"{operation} is paused for another {retry_after:.1f} s; no request was sent",
+        )

@@ -1,4 +1,4 @@
-"""Event callbacks: ``session.on("message" | "contacts" | "status" | "login", callback) -> unsubscribe``.
+"""Event callbacks: ``session.on("message" | "contacts" | "status" | "login" | "gap", cb) -> unsubscribe``.
 
 A session fires every event from one thread, its writer (:mod:`wxnb.session.writer`): login steps,
 received messages, one's own sends (:meth:`Session.send` returns after its "message" event), contact changes
@@ -32,7 +32,7 @@ __all__ = ["EVENT_KINDS", "ContactsChange", "EventHub", "EventKind"]
 
 logger = logging.getLogger("wxnb.session")
 
-EventKind = Literal["message", "contacts", "status", "login"]
+EventKind = Literal["message", "contacts", "status", "login", "gap"]
 EVENT_KINDS: Final[tuple[EventKind, ...]] = get_args(EventKind)
 
 

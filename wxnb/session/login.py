@@ -38,12 +38,13 @@ Example (against the simulator; the phone confirms by itself):
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final, Literal, get_args
+from typing import Final, Literal, TypeVar, get_args
 
 from wxnb.protocol import (
     CancelToken,
@@ -63,7 +64,9 @@ from wxnb.protocol import (
     qr_text,
 )
 
-__all__ = ["PHASES", "LoginEvent", "LoginFlow", "LoginPhase", "LoginResult"]
+__all__ = ["PHASES", "STEP_ATTEMPTS", "LoginEvent", "LoginFlow", "LoginPhase", "LoginResult", "retry_step"]
+
+T = TypeVar("T")
 
 logger = logging.getLogger("wxnb.session.login")
 
@@ -83,7 +86,53 @@ LoginPhase = Literal[
 ]
 PHASES: Final[tuple[LoginPhase, ...]] = get_args(LoginPhase)
 
+STEP_ATTEMPTS: Final = 3  # tries of each idempotent step after the confirm (see retry_step)
 DEFAULT_QR_LIFETIME: Final = 300.0  # seconds; the real server's is unknown (a few minutes), the sim's 300
+
+
+def retry_step(
+    what: str,
+    call: Callable[[], T],
+    *,
+    attempts: int = STEP_ATTEMPTS,
+    backoff: float = 0.5,
+    wait: Callable[[float], bool] | None = None,
+) -> T:
+    """Run ``call``, an idempotent step after the phone's confirm (webwxinit, a contact page, room
+    members), up to ``attempts`` times: the login ticket is spent, so failing the whole login on one
+    bad reply would cost the user another push or scan. Retried: network failures, 5xx that the
+    transport gave up on, unreadable replies, server errors (``ServerError``); not a logout, a
+    refusal or a rate limit. The pause before try *n* is ``backoff * 2**(n-2)`` with jitter.
+    ``wait(seconds)`` sleeps and returns True to stop early (the session closing).
+
+    Example:
+        >>> tries = []
+        >>> def flaky():
+        ...     tries.append(1)
+        ...     if len(tries) < 2:
+        ...         raise ProtocolError("not JSON", endpoint="webwxinit")
+        ...     return "ok"
+        >>> retry_step("webwxinit", flaky, backoff=0.0), len(tries)
+        ('ok', 2)
+
+    Raises:
+        WxError: the last try's error; Interrupted: ``wait`` said stop.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except (TransportError, ServerError, ProtocolError) as exc:
+            if isinstance(exc, Interrupted) or attempt >= attempts:
+                raise
+            pause = backoff * 2 ** (attempt - 1) * random.uniform(0.5, 1.0)
+            logger.warning(
+                "login: %s failed (%s); try %d of %d in %.2f s", what, exc, attempt + 1, attempts, pause
+            )
+            if wait is not None and wait(pause):
+                raise Interrupted(endpoint=what) from exc
+            if wait is None:
+                time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,9 +189,16 @@ class LoginFlow:
         push_timeout: float = 60.0,
         qr_lifetime: float = DEFAULT_QR_LIFETIME,
         interactive: bool = False,
+        step_attempts: int = STEP_ATTEMPTS,
+        step_backoff: float = 0.5,
     ) -> None:
         if max_refreshes < 0:
             raise ValueError("max_refreshes must be >= 0")
+        if step_attempts < 1 or step_backoff < 0:
+            raise ValueError("step_attempts >= 1 and step_backoff >= 0")
+        self.step_attempts = step_attempts
+        self.step_backoff = step_backoff
+        self._cancelled = threading.Event()
         self.client = client
         self.saved = saved
         self.push_uin = push_uin
@@ -173,6 +229,7 @@ class LoginFlow:
         """Stop the flow (the session is closing): it raises Interrupted soon after."""
         with self._lock:
             self._closed = True
+            self._cancelled.set()  # wakes a step waiting to be retried
             self._new_code.set()  # wakes a flow parked in "expired"
             token = self._poll_token
         if token is not None:
@@ -394,9 +451,16 @@ class LoginFlow:
         self.client.new_login_page(redirect_uri)
         self._check_closed()
         self.emit("initialising", "loading the session")
-        init = self.client.init()
+        init = self.retry(self.client.init, "webwxinit")
         self._after_init()
         return init
+
+    def retry(self, call: Callable[[], T], what: str) -> T:
+        """``call`` (an idempotent step after the confirm) with :func:`retry_step`'s bounded retries;
+        :meth:`cancel` ends the wait between tries."""
+        return retry_step(
+            what, call, attempts=self.step_attempts, backoff=self.step_backoff, wait=self._cancelled.wait
+        )
 
     def _after_init(self) -> None:
         # Tell the server the page is ready (Code 3), as the web page does after every webwxinit.

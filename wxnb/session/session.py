@@ -57,8 +57,9 @@ from wxnb.session.errors import NotReady, SessionClosed, SyncFailed
 from wxnb.session.events import ContactsChange, EventHub, EventKind
 from wxnb.session.login import LoginEvent, LoginFlow, LoginResult
 from wxnb.session.quarantine import Quarantine
+from wxnb.session.ratelimits import RateLimits
 from wxnb.session.status import SessionStatus, StatusBoard
-from wxnb.session.sync import SyncOptions, SyncWorker
+from wxnb.session.sync import KeyFallback, SyncOptions, SyncWorker
 from wxnb.session.writer import Writer
 from wxnb.store import SendRecord, Store, StoreError, Tables, account_key
 
@@ -141,6 +142,14 @@ class Session(SessionActions):
         # the events (started by start(), drained and stopped by close()).
         self._writer = Writer(name="wxnb-writer", on_death=self._writer_died)
         self._failure_lock = threading.Lock()
+        # Pauses per operation after Ret 1205 (sync's contact fetches, the caller's sends, ...); the
+        # status shows them, written by the writer like every status change.
+        board = self._board
+        self._limits = RateLimits(
+            first=self.sync_options.rate_limit_pause,
+            cap=self.sync_options.max_rate_limit_pause,
+            on_change=lambda pauses: self._status(lambda: board.set_paused(pauses)),
+        )
         self._login_listeners: list[Callable[[LoginEvent], None]] = []
         if on_login_event is not None:
             self._login_listeners.append(on_login_event)
@@ -193,6 +202,7 @@ class Session(SessionActions):
                 max_refreshes=self.max_refreshes,
                 push_timeout=self.push_timeout,
                 interactive=self.interactive,
+                step_backoff=self.sync_options.backoff,
             )
             self._thread = threading.Thread(target=self._main, name="wxnb-session", daemon=True)
             writer = self._writer.start()
@@ -388,6 +398,7 @@ class Session(SessionActions):
         client, flow, writer = self._client, self._flow, self._writer
         assert client is not None and flow is not None
         init = result.init
+        login_at = time.time()  # webwxinit's key covers what arrives from here on
         me = replace(init.user, uin=init.uin)
         account = account_key(init.uin)
         self._supersede(account)
@@ -398,14 +409,20 @@ class Session(SessionActions):
         with _LIVE_LOCK:
             _LIVE[(str(self.data_dir), account)] = self
         writer.call(lambda: store.start_login(me))
-        contacts = self._load_contacts(client, init.contacts, init.chat_set)
+        contacts = self._load_contacts(client, init.contacts, init.chat_set, flow)
         sync_key = init.sync_key
+        fallback = None
         state = store.sync_state
-        if result.resumed and state is not None:
+        if state is not None:
+            # Any login of an account with an archive (resumed, push, QR) goes on where the archive
+            # stopped, so what arrived in between is delivered once; if the server refuses that key,
+            # the worker goes on from webwxinit's and records the gap (see docs/session.md).
             try:
-                sync_key = SyncKey.from_json(state.sync_key)  # go on where the archive stopped
+                sync_key = SyncKey.from_json(state.sync_key)
             except WxError:
                 logger.warning("the archived sync key is not usable; starting from webwxinit's")
+            else:
+                fallback = KeyFallback(init.sync_key, since=state.updated_at.timestamp(), until=login_at)
         init_key = None if sync_key is not init.sync_key else init.sync_key.to_json()
         writer.call(lambda: store.apply_batch(contacts=contacts, sync_key=init_key))
         quarantine = self._quarantine = Quarantine(paths.quarantine_path(self.data_dir, account))
@@ -422,6 +439,8 @@ class Session(SessionActions):
             quarantine=quarantine,
             on_messages=self._received,
             options=self.sync_options,
+            fallback=fallback,
+            limits=self._limits,
         )
         self._worker = worker
         if self._closed:
@@ -442,16 +461,19 @@ class Session(SessionActions):
 
     @staticmethod
     def _load_contacts(
-        client: WebClient, first: tuple[Contact, ...], chat_set: tuple[str, ...]
+        client: WebClient, first: tuple[Contact, ...], chat_set: tuple[str, ...], flow: LoginFlow
     ) -> list[Contact]:
-        """Every contact: webwxinit's, the whole contact list, then every room with its members."""
+        """Every contact: webwxinit's, the whole contact list, then every room with its members.
+
+        Each is an idempotent step after the confirm: retried a few times (``flow.retry``) before the
+        login fails (the ticket is spent: another login would need another push or scan)."""
         by_name: dict[str, Contact] = {c.user_name: c for c in first}
-        for contact in client.get_contacts():
+        for contact in flow.retry(lambda: list(client.get_contacts()), "webwxgetcontact"):
             by_name[contact.user_name] = contact
         rooms = [name for name, c in by_name.items() if c.kind == "room"]
         rooms += [name for name in chat_set if name.startswith("@@") and name not in by_name]
         if rooms:
-            for contact in client.batch_get_contacts(rooms):
+            for contact in flow.retry(lambda: list(client.batch_get_contacts(rooms)), "webwxbatchgetcontact"):
                 by_name[contact.user_name] = contact
         return list(by_name.values())
 
@@ -514,7 +536,10 @@ class Session(SessionActions):
         - ``"login"``: each step of the login, as a :class:`~wxnb.session.login.LoginEvent` (the QR
           code to show, scanned, ready, failed...). With ``replay=True`` the callback first gets every
           step so far, in the caller's thread, then the live ones: none missed, none twice. This is
-          how a view attached at any time draws the login (``replay`` is for "login" only).
+          how a view attached at any time draws the login (``replay`` is for "login" only);
+        - ``"gap"``: a :class:`~wxnb.session.status.Gap` (start, end, reason) when, after a new login,
+          the server refused the archived SyncKey: messages in that time range may be missing (it is
+          also ``status.gap`` and a row of ``open_archive(...).gaps``).
 
         Every live callback runs in the session's writer thread, one event after the other, in one
         order for all kinds (a "status" event with a higher ``version`` comes later): keep them short

@@ -36,7 +36,7 @@ from typing import Any, Final, Literal, get_args
 
 from wxnb.protocol import redact
 
-__all__ = ["FINAL_STATES", "STATES", "SessionStatus", "State", "StatusBoard"]
+__all__ = ["FINAL_STATES", "STATES", "Gap", "Pause", "SessionStatus", "State", "StatusBoard"]
 
 State = Literal["starting", "logging_in", "online", "reconnecting", "logged_out", "failed", "closed"]
 STATES: Final[tuple[State, ...]] = get_args(State)
@@ -57,6 +57,53 @@ def _ago(then: datetime, now: datetime) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.0f} min ago"
     return f"{seconds / 3600:.1f} h ago"
+
+
+def _clock(at: datetime, other: datetime) -> str:
+    """``at`` in local time, with its date when ``other`` falls on another day."""
+    local, ref = at.astimezone(), other.astimezone()
+    return f"{local:%H:%M:%S}" if local.date() == ref.date() else f"{local:%Y-%m-%d %H:%M:%S}"
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A time range in which messages may be missing (UTC): a new login whose server refused the
+    archived SyncKey went on from webwxinit's key, so what arrived between the last archived sync
+    (``start``) and that login (``end``) was not delivered. Also a row of ``open_archive(...).gaps``.
+
+    Example:
+        >>> from datetime import timedelta
+        >>> start = datetime(2026, 1, 2, 10, 2, tzinfo=UTC)
+        >>> str(Gap(start, start + timedelta(minutes=3), "refused")).startswith("messages between")
+        True
+    """
+
+    start: datetime
+    end: datetime
+    reason: str = ""
+
+    def __str__(self) -> str:
+        return (
+            f"messages between {_clock(self.start, self.end)} and {_clock(self.end, self.start)} "
+            "may be missing"
+        )
+
+    def __repr__(self) -> str:
+        return f"<Gap: {self}{f' ({self.reason})' if self.reason else ''}>"
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """One kind of request paused after the server's rate limit (Ret 1205): ``operation``
+    (``batchgetcontact``, ``send``, ``oplog``, ...) is not asked again before ``until`` (UTC);
+    ``refused`` counts the 1205s in a row that led to it (the pause grows with each)."""
+
+    operation: str
+    until: datetime
+    refused: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.operation} paused until {self.until.astimezone():%H:%M:%S}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +129,10 @@ class SessionStatus:
         sync_latency: seconds from the webwxsync request to the batch being in the tables and the
             archive, for the last batch; None before the first.
         callback_errors: event callbacks that raised (logged, never fatal).
+        gap: the last time range in which messages may be missing (:class:`Gap`: the server refused
+            the archived SyncKey after a new login), or None; each is also a "gap" event and a row
+            of ``open_archive(...).gaps``.
+        paused: kinds of request paused after a rate limit (:class:`Pause`: which, until when).
         quarantined: reply items that could not be decoded and were set aside (see
             :attr:`Session.quarantine`).
         version: counts the changes (1 for the first): of two snapshots, the higher version is the
@@ -104,6 +155,8 @@ class SessionStatus:
     sync_latency: float | None = None
     callback_errors: int = 0
     quarantined: int = 0
+    gap: Gap | None = None
+    paused: tuple[Pause, ...] = ()
     version: int = 0
 
     @property
@@ -136,6 +189,9 @@ class SessionStatus:
             parts.append(f"{self.callback_errors} callback errors")
         if self.quarantined:
             parts.append(f"{self.quarantined} quarantined")
+        parts.extend(str(p) for p in self.paused if p.until > now)
+        if self.gap is not None:
+            parts.append(str(self.gap))
         return " · ".join(parts)
 
     def __repr__(self) -> str:
@@ -275,6 +331,14 @@ class StatusBoard:
             return self.update(state=state, last_error=error, errors=self._status.errors + 1)
         text = redact(error)
         return self._publish(lambda old: replace(old, last_error=text, errors=old.errors + 1))
+
+    def record_gap(self, gap: Gap) -> SessionStatus:
+        """A gap was recorded (the archive has it): the status shows it."""
+        return self._publish(lambda old: replace(old, gap=gap))
+
+    def set_paused(self, paused: tuple[Pause, ...]) -> SessionStatus:
+        """The kinds of request paused now (after Ret 1205), replacing the earlier list."""
+        return self._publish(lambda old: old if old.paused == paused else replace(old, paused=paused))
 
     def count(
         self, name: Literal["callback_errors", "quarantined"], by: int = 1, *, quiet: bool = False

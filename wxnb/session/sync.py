@@ -37,6 +37,13 @@ Failures:
   success the loop ends with state ``failed`` and the last error: never silent, never forever.
 - A reply that cannot be read at all (not JSON, no SyncKey): retried like a network failure, at most
   ``max_bad_replies`` times in a row, then ``failed`` (there is no key to move on with).
+- A 1205 from webwxbatchgetcontact pauses that call only (:mod:`wxnb.session.ratelimits`, growing
+  backoff with jitter); the names it could not fetch are kept and fetched after the pause, while
+  messages keep coming.
+- A worker that starts from the archived SyncKey after a new login (:class:`KeyFallback`) asks
+  webwxsync first; if the server refuses that key (Ret 1200 with an empty reply:
+  :class:`~wxnb.session.errors.SyncKeyRefused`), it goes on from webwxinit's key and records the gap
+  (archive, ``status.gap``, the "gap" event) before anything else.
 - Anything else is a bug: it propagates; the session records it on the status and raises it to whoever
   waits (:meth:`Session.wait_for`, :meth:`Session.wait_ready`).
 
@@ -48,11 +55,13 @@ profile changes).
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
@@ -71,9 +80,11 @@ from wxnb.protocol import (
     WebClient,
     WxError,
 )
+from wxnb.session.errors import SyncKeyRefused
 from wxnb.session.events import ContactsChange, EventHub
 from wxnb.session.quarantine import Quarantine
-from wxnb.session.status import StatusBoard
+from wxnb.session.ratelimits import RateLimits
+from wxnb.session.status import Gap, StatusBoard
 from wxnb.session.writer import Writer
 from wxnb.store import Store
 from wxnb.store.errors import ArchiveWriteError
@@ -81,12 +92,15 @@ from wxnb.store.errors import ArchiveWriteError
 if TYPE_CHECKING:
     from wxnb.store.store import CommittedBatch
 
-__all__ = ["SyncOptions", "SyncWorker"]
+__all__ = ["KeyFallback", "SyncOptions", "SyncWorker"]
 
 logger = logging.getLogger("wxnb.session.sync")
 
 _MAX_NOT_FOUND: Final = 10_000  # chats webwxbatchgetcontact did not know: not asked for again
 _MAX_CHECKED: Final = 200_000  # (room, sender) pairs whose name was looked up (then forgotten, once full)
+_MAX_DEFERRED: Final = 10_000  # names kept for after a batchgetcontact pause (the rest: unnamed)
+_BAD_REQUEST: Final = 1200  # the simulator's refusal of an earlier login's SyncKey (docs/simulator.md)
+_CONTACTS_OP: Final = "batchgetcontact"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +110,9 @@ class SyncOptions:
     ``give_up_after``: seconds of failures without one success before the session fails (default 10
     min: the real server logs idle sessions out sooner). ``backoff``/``max_backoff``: the pause before
     retry *n* is ``min(max_backoff, backoff * 2**n)`` scaled by a random factor in [0.5, 1].
-    ``rate_limit_pause``: the least pause after Ret 1205. ``max_bad_replies``: unreadable replies in a
+    ``rate_limit_pause``: the least pause after Ret 1205, and the first pause of an operation the
+    server rate-limited (:mod:`wxnb.session.ratelimits`; it doubles with each 1205 in a row, up to
+    ``max_rate_limit_pause``). ``max_bad_replies``: unreadable replies in a
     row before failing. ``idle_spins``: webwxsync rounds in a row that bring nothing although synccheck
     said something was new, before the loop pauses (a server that keeps saying "new" must not be
     hammered).
@@ -106,6 +122,7 @@ class SyncOptions:
     backoff: float = 0.5
     max_backoff: float = 30.0
     rate_limit_pause: float = 10.0
+    max_rate_limit_pause: float = 600.0
     max_bad_replies: int = 5
     idle_spins: int = 3
     fetch_unknown_chats: bool = True
@@ -113,6 +130,19 @@ class SyncOptions:
     def __post_init__(self) -> None:
         if self.give_up_after <= 0 or self.backoff < 0 or self.max_backoff < 0 or self.max_bad_replies < 1:
             raise ValueError("give_up_after > 0, backoff >= 0, max_backoff >= 0, max_bad_replies >= 1")
+        if not 0 <= self.rate_limit_pause <= self.max_rate_limit_pause:
+            raise ValueError("0 <= rate_limit_pause <= max_rate_limit_pause")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyFallback:
+    """What a worker that starts from an archived SyncKey does if the server refuses it: go on from
+    ``init_key`` (webwxinit's) and record the gap from ``since`` (the last archived sync) to ``until``
+    (the new login's webwxinit), both in seconds since the epoch."""
+
+    init_key: SyncKey
+    since: float
+    until: float
 
 
 class _GaveUp(Exception):
@@ -142,6 +172,8 @@ class SyncWorker:
         on_messages: Callable[[list[Message]], None],
         options: SyncOptions | None = None,
         rng: random.Random | None = None,
+        fallback: KeyFallback | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         self.client = client
         self.store = store
@@ -159,6 +191,13 @@ class SyncWorker:
         self._not_found: set[str] = set()
         self._checked_senders: set[tuple[str, str]] = set()
         self._progress = False
+        # Set while the archived key has not been accepted yet: the first round asks webwxsync at once
+        # (no synccheck), so a refusal is known, and the gap recorded, right after the login.
+        self._fallback = fallback
+        self.limits = limits or RateLimits(
+            first=self.options.rate_limit_pause, cap=self.options.max_rate_limit_pause, rng=self._rng
+        )
+        self._deferred: set[str] = set()  # names to fetch once batchgetcontact's pause ends
 
     def stop(self) -> None:
         """Ask the loop to end (also call ``client.interrupt()`` to end a held long poll at once)."""
@@ -251,14 +290,23 @@ class SyncWorker:
 
     def _round(self) -> bool:
         """One synccheck and, if needed, webwxsync until ContinueFlag is 0. True: nothing came."""
-        check = self.client.sync_check(self.check_key)
-        if not check.needs_sync:
-            self.writer.submit(self.board.record_check)
-            return False
+        if self._deferred and self.limits.left(_CONTACTS_OP) == 0:
+            self._fetch_deferred()
+        if self._fallback is None:
+            check = self.client.sync_check(self.check_key)
+            if not check.needs_sync:
+                self.writer.submit(self.board.record_check)
+                return False
         idle = True
         while not self._stop.is_set():
             started = time.perf_counter()
-            reply = self.client.sync(self.sync_key, skip_bad_items=True)
+            try:
+                reply = self.client.sync(self.sync_key, skip_bad_items=True)
+            except ServerError as exc:
+                if self._fallback is None or exc.ret != _BAD_REQUEST:
+                    raise
+                self._key_refused(self._fallback, exc)
+                continue
             if (
                 reply.messages
                 or reply.modified_contacts
@@ -308,7 +356,46 @@ class SyncWorker:
         self.sync_key = reply.sync_key
         self.check_key = reply.sync_check_key
         self._progress = True
+        self._fallback = None  # the archived key (if that was it) was accepted: nothing is missing
         return batch.new
+
+    def _key_refused(self, fallback: KeyFallback, exc: ServerError) -> None:
+        """The server refused the archived key (:class:`SyncKeyRefused`): go on from webwxinit's,
+        record the gap (archive, status, "gap" event) and wait until the writer has, so the gap is
+        durable before the first message after it."""
+        refusal = SyncKeyRefused(f"the server refused an earlier login's SyncKey ({exc.message})")
+        logger.warning("sync: %s; going on from webwxinit's key", refusal.message)
+        self._fallback = None
+        # Message times are whole seconds: the range covers the seconds of both ends.
+        start, end = math.floor(fallback.since), math.ceil(max(fallback.since, fallback.until))
+        reason = "the server refused the archived SyncKey after a new login"
+        gap = Gap(datetime.fromtimestamp(start, UTC), datetime.fromtimestamp(end, UTC), reason)
+        key = fallback.init_key.to_json()
+        store, board, hub = self.store, self.board, self.hub
+
+        def record() -> None:  # on the writer
+            store.apply_batch(sync_key=key)
+            store.record_gap(start, end, reason)
+            board.record_gap(gap)
+            hub.emit("gap", gap)
+
+        self.writer.call(record)
+        self.sync_key = self.check_key = fallback.init_key
+
+    def _fetch_deferred(self) -> None:
+        """Fetch the names kept while batchgetcontact was paused, and hand them to the writer."""
+        wanted = sorted(self._deferred)
+        self._deferred.clear()
+        found = self._get_contacts(wanted, wanted)
+        if not found:
+            return
+        store, hub = self.store, self.hub
+
+        def write() -> None:  # on the writer
+            store.apply_batch(contacts=found)
+            hub.emit("contacts", ContactsChange(tuple(found)))
+
+        self.writer.call(write)
 
     def _fetch_unknown(self, messages: Sequence[Message], contacts: Iterable[Contact]) -> list[Contact]:
         """Contacts to fetch for this batch: chats nobody knows yet, and known rooms whose member list
@@ -327,16 +414,31 @@ class SyncWorker:
             and key_of(chat) is None
         ]
         stale = self._rooms_missing_senders(messages, listed, set(unknown))
-        wanted = sorted(set(unknown) | stale)
-        if not wanted:
+        wanted = set(unknown) | stale
+        if self.limits.left(_CONTACTS_OP) > 0:  # rate-limited a moment ago: not asked again yet
+            self._defer(wanted)
             return []
+        if self._deferred:  # the pause is over: the names kept meanwhile come along
+            wanted |= self._deferred
+            self._deferred.clear()
+        return self._get_contacts(sorted(wanted), unknown) if wanted else []
+
+    def _get_contacts(self, wanted: list[str], unknown: Iterable[str]) -> list[Contact]:
+        """webwxbatchgetcontact for ``wanted`` (through the operation's rate limit); [] if it fails
+        (the names stay unknown; after a 1205 they are kept for when the pause ends)."""
         try:
-            found = list(self.client.batch_get_contacts(wanted))
+            found = self.limits.guard(
+                _CONTACTS_OP,
+                lambda: list(self.client.batch_get_contacts(wanted)),
+                endpoint="webwxbatchgetcontact",
+            )
         except (LoggedOut, Interrupted):
             raise
         except (TransportError, ServerError, RateLimited, ProtocolError) as exc:
             # Names stay unknown for this batch (NaN in the tables); the messages must not wait.
             logger.warning("sync: could not fetch %d unknown chat(s): %s", len(wanted), exc)
+            if isinstance(exc, RateLimited):
+                self._defer(wanted)
             error = f"fetching unknown chats: {exc}"
             self.writer.submit(lambda: self.board.record_error(error))
             return []
@@ -344,6 +446,13 @@ class SyncWorker:
         if missing and len(self._not_found) < _MAX_NOT_FOUND:
             self._not_found.update(missing)
         return found
+
+    def _defer(self, names: Iterable[str]) -> None:
+        for name in names:
+            if len(self._deferred) >= _MAX_DEFERRED:
+                logger.warning("sync: too many names wait for batchgetcontact; the rest stay unnamed")
+                return
+            self._deferred.add(name)
 
     def _rooms_missing_senders(
         self, messages: Sequence[Message], listed: set[str], unknown: set[str]

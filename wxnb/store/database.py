@@ -33,7 +33,7 @@ from wxnb.store.rows import ContactRow, MemberRow, MessageRows
 from wxnb.store.sqlschema import prepare, translate_errors
 from wxnb.store.tables import Tables
 
-__all__ = ["CONTACT_FIELDS", "Database", "SendRecord", "SyncState", "export_parquet"]
+__all__ = ["CONTACT_FIELDS", "GAP_COLUMNS", "Database", "SendRecord", "SyncState", "export_parquet"]
 
 _LOAD_ROWS: Final = 65_536
 _WAL_CHECKPOINT_BYTES: Final = 40 * 2**20  # SQLite's default is 1,000 pages (see Database)
@@ -72,6 +72,10 @@ class SendRecord:
     error: str | None
     created_at: pd.Timestamp
     completed_at: pd.Timestamp | None
+
+
+GAP_COLUMNS: Final = ("start", "end", "reason", "recorded_at")
+"""The columns of :meth:`Database.gaps` (times as UTC timestamps)."""
 
 
 def _timestamp(seconds: float) -> pd.Timestamp:
@@ -176,6 +180,17 @@ class Database:
         with self.lock, translate_errors(self.label, "read"):
             row = self.conn.execute("SELECT sync_key, updated_at FROM sync_state WHERE id = 1").fetchone()
         return None if row is None else SyncState(json.loads(row[0]), _timestamp(row[1]))
+
+    def gaps(self) -> pd.DataFrame:
+        """The recorded gaps (see ``sqlschema._gaps``), oldest first: start, end, reason, recorded_at."""
+        with self.lock, translate_errors(self.label, "read"):
+            query = "SELECT start, end, reason, recorded_at FROM gaps ORDER BY id"
+            rows = self.conn.execute(query).fetchall()
+        frame = pd.DataFrame(rows, columns=list(GAP_COLUMNS))
+        for column in ("start", "end", "recorded_at"):
+            frame[column] = pd.to_datetime(frame[column].astype("float64"), unit="s", utc=True)
+        frame["reason"] = frame["reason"].astype("object")
+        return frame
 
     def sends(self, status: str | None = None) -> list[SendRecord]:
         query = (

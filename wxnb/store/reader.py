@@ -103,6 +103,12 @@ class ArchiveReader:
         """The last committed SyncKey and when, or None."""
         return self._db.sync_state()
 
+    @property
+    def gaps(self) -> pd.DataFrame:
+        """Time ranges in which messages may be missing (a new login whose server refused the archived
+        SyncKey): start, end, reason, recorded_at (UTC), oldest first. Read afresh at every access."""
+        return self._db.gaps()
+
     def sends(self, status: Literal["pending", "sent", "failed"] | None = None) -> list[SendRecord]:
         """The send journal, oldest first."""
         return self._db.sends(status)

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 APPLICATION_ID: Final = 0x77786E62  # "wxnb"
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 PAGE_SIZE: Final = 1024  # for new archives; a migrated one keeps its own (see the module docstring)
 
 _MAX_DIGITS: Final = 19  # 10**19 - 1 < 2**64: minus 2**63, any fits a signed 64-bit integer
@@ -181,9 +181,24 @@ def _msg_ids_unique_by_key(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE UNIQUE INDEX messages_other_msg_id ON messages (msg_id) WHERE msg_key IS NULL")
 
 
+def _gaps(conn: sqlite3.Connection) -> None:
+    """Schema 4: ``gaps``, the time ranges in which messages may be missing. A new login whose server
+    refused the archived SyncKey starts from webwxinit's; what arrived between the last archived sync
+    (``start``) and that login's webwxinit (``end``) was never delivered. One row per such login."""
+    conn.execute(
+        "CREATE TABLE gaps ("
+        "id INTEGER PRIMARY KEY, "
+        "start REAL NOT NULL, "  # seconds since the epoch, UTC: the last archived sync
+        "end REAL NOT NULL, "  # the new login's webwxinit
+        "reason TEXT NOT NULL, "
+        "recorded_at REAL NOT NULL)"
+    )
+
+
 MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {
     2: _messages_without_a_msg_id_index,
     3: _msg_ids_unique_by_key,
+    4: _gaps,
 }
 """``MIGRATIONS[v]`` upgrades a version ``v - 1`` archive to version ``v`` (inside one transaction)."""
 

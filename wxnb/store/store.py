@@ -415,6 +415,14 @@ class Store:
         """The last archived SyncKey and when it was saved (None before the first batch)."""
         return self.archive.sync_state
 
+    def record_gap(self, start: float, end: float, reason: str) -> None:
+        """Record that messages between ``start`` and ``end`` (epoch seconds) may be missing."""
+        self.archive.record_gap(start, end, reason)
+
+    def gaps(self) -> pd.DataFrame:
+        """The recorded gaps (start, end, reason, recorded_at), oldest first."""
+        return self.archive.gaps()
+
     def export_parquet(self, directory: str | Path) -> dict[str, Path]:
         """Write the archive's messages, contacts and members as Parquet files (needs pyarrow)."""
         return self.archive.export_parquet(directory)

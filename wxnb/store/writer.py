@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, Self
 
 import filelock
+import pandas as pd
 
 from wxnb.store.database import CONTACT_FIELDS, Database, SendRecord, SyncState, export_parquet
 from wxnb.store.errors import ArchiveLockedError, ArchiveWriteError
@@ -232,6 +233,23 @@ class Archive:
     def sends(self, status: Literal["pending", "sent", "failed"] | None = None) -> list[SendRecord]:
         """The send journal, oldest first (optionally only one status)."""
         return self._db.sends(status)
+
+    # -- gaps -----------------------------------------------------------------------------------------
+
+    def record_gap(self, start: float, end: float, reason: str) -> None:
+        """Record that messages between ``start`` and ``end`` (seconds since the epoch) may be missing
+        (durable on return): the server refused the archived SyncKey after a new login."""
+        if not end >= start:
+            raise ValueError(f"a gap must not end ({end!r}) before it starts ({start!r})")
+        self._execute(
+            "INSERT INTO gaps (start, end, reason, recorded_at) VALUES (?, ?, ?, ?)",
+            (float(start), float(end), reason, time.time()),
+            "record a gap in",
+        )
+
+    def gaps(self) -> pd.DataFrame:
+        """The recorded gaps, oldest first (columns: start, end, reason, recorded_at)."""
+        return self._db.gaps()
 
     # -- reading back ---------------------------------------------------------------------------------
 

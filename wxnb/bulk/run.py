@@ -451,8 +451,12 @@ class BulkRun:
             self._stop(f"the session is not usable: {exc}")
             return "stop"
         except (RecipientNotFound, AmbiguousRecipient, ValueError, WxError) as exc:
-            journal.mark(kind, key, new, old, "failed", str(exc))
-            self._end_row(i, "failed", f"{type(exc).__name__}: {exc}")
+            why = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, WxError) and exc.ret == -1:  # the server's "no such target"
+                what = "room (did the account leave it?)" if kind == "topic" else "friend (removed?)"
+                why = f"the server does not know this {what}; {why}"
+            journal.mark(kind, key, new, old, "failed", why)
+            self._end_row(i, "failed", why)
             return "failed"
         journal.mark(kind, key, new, old, "sent")
         with self._lock:

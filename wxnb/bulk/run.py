@@ -156,6 +156,7 @@ class BulkRun:
         self._stop_reason = ""
         self._pace_now = self.pace
         self._next_write = 0.0
+        self._next_check = 0.0
         self._writes = 0
         self._rate_limited = 0
         self._failure: BaseException | None = None
@@ -407,20 +408,22 @@ class BulkRun:
         return min(self._pace_now, _MAX_CHECK_EVERY)
 
     def _wait_until_due(self, journal: Journal) -> bool:
-        """Wait for the next write's time (verifying meanwhile), while paused too. False: cancelled."""
+        """Wait for the next write's time (verifying meanwhile), while paused too. False: cancelled.
+        A due write goes first: a verification never makes the next write late."""
         while True:
             if self._cancel.is_set():
                 return False
             now = time.monotonic()
             if self._resumed.is_set() and now >= self._next_write:
                 return True
-            left = self._next_write - now if self._resumed.is_set() else self._check_every()
-            if self._awaiting:
-                left = min(left, self._check_every())
-            self._wake.wait(max(left, 0.0))
-            self._wake.clear()
-            if self._awaiting:
+            if self._awaiting and now >= self._next_check:
                 self._check(journal)
+                continue
+            until = self._next_write if self._resumed.is_set() else now + self._check_every()
+            if self._awaiting:
+                until = min(until, self._next_check)
+            self._wake.wait(max(until - now, 0.0))
+            self._wake.clear()
 
     def _write(self, journal: Journal, i: int) -> Literal["sent", "rate_limited", "failed", "stop"]:
         kind, session = self.plan.kind, self.plan.session
@@ -466,6 +469,7 @@ class BulkRun:
 
     def _check(self, journal: Journal, *, final: bool = False) -> None:
         """Look the written rows up on the server; verified, or unverified once their time is up."""
+        self._next_check = time.monotonic() + self._check_every()
         with self._lock:
             awaiting = dict(self._awaiting)
         if not awaiting:

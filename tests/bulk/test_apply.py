@@ -11,7 +11,7 @@ import pytest
 from tests.bulk.conftest import crowd_spec, log_in
 from tests.session.conftest import wait_until
 from tests.sim.conftest import ANN, SAVED_ROOM, TOM
-from wxnb.bulk import BulkBusy, Journal, Progress, journal_path, plan_remarks, plan_topics
+from wxnb.bulk import BulkBusy, BulkRun, Journal, Progress, journal_path, plan_remarks, plan_topics
 from wxnb.session import Session
 from wxnb.sim.simulator import Simulator
 
@@ -173,8 +173,9 @@ def test_bad_options_and_one_run_at_a_time(session: Session) -> None:
         plan.apply(pace=0)
     with pytest.raises(ValueError, match="jitter"):
         plan.apply(pace=PACE, jitter=2)
-    run = plan.apply(pace=PACE)
-    run.pause()
+    run = BulkRun(plan, pace=PACE)
+    run.pause()  # it starts paused: it cannot end before the second one tries
+    run.start()
     try:
         with pytest.raises(BulkBusy):
             plan_remarks(session, {"Tom & Jerry <3": "T"}).apply(pace=PACE)

@@ -117,7 +117,8 @@ def _positive(name: str, value: float, *, zero: bool = False) -> float:
 
 
 class BulkRun:
-    """A plan being applied (see the module). Made by :meth:`Plan.apply`."""
+    """A plan being applied (see the module). Made and started by :meth:`Plan.apply`; or made here,
+    then :meth:`start`-ed (e.g. ``BulkRun(plan, pace=20)``, ``.pause()``, ``.start()``: starts paused)."""
 
     def __init__(
         self,
@@ -178,14 +179,15 @@ class BulkRun:
                 raise BulkBusy("another bulk run of this account is going: wait for it or cancel it first")
             _RUNNING.add(self.journal_path)
         self._thread = threading.Thread(target=self._main, name="wxnb-bulk", daemon=True)
-        self._set_state("running")
+        self._set_state("running", only_from=("starting",))  # paused before the start: stays paused
         self._thread.start()
         return self
 
     def pause(self) -> None:
-        """Start no new write until :meth:`resume` (verification goes on)."""
+        """Start no new write until :meth:`resume` (verification goes on). Before :meth:`start`: the
+        run starts paused."""
         self._resumed.clear()
-        self._set_state("paused", only_from=("running",))
+        self._set_state("paused", only_from=("running", "starting"))
 
     def resume(self) -> None:
         self._resumed.set()

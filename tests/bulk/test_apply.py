@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from collections import Counter
 from pathlib import Path
@@ -11,7 +12,16 @@ import pytest
 from tests.bulk.conftest import crowd_spec, log_in
 from tests.session.conftest import wait_until
 from tests.sim.conftest import ANN, SAVED_ROOM, TOM
-from wxnb.bulk import BulkBusy, BulkRun, Journal, Progress, journal_path, plan_remarks, plan_topics
+from wxnb.bulk import (
+    BulkBusy,
+    BulkRun,
+    Journal,
+    Progress,
+    journal_path,
+    plan_remarks,
+    plan_topics,
+    text_progress,
+)
 from wxnb.session import Session
 from wxnb.sim.simulator import Simulator
 
@@ -165,6 +175,15 @@ def test_pause_resume_and_progress(sim: Simulator, session: Session) -> None:
     result = run.wait(30)
     assert result.counts["verified"] == 2 and len(_writes(sim)) == 2
     assert seen[-1].done == 2 and seen[-1].state == "finished" and "2/2 done" in seen[-1].describe()
+
+
+def test_text_progress_outside_notebooks(session: Session) -> None:
+    out = io.StringIO()
+    plan = plan_remarks(session, {"Annie ✨": "A", "Tom & Jerry <3": "T"})
+    plan.apply(pace=PACE, on_progress=text_progress(out, every=3600)).wait(30)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("0/2 done") and lines[-1].startswith("2/2 done: 2 verified; finished")
+    assert len(lines) == 2  # the first, then nothing for an hour, then the last
 
 
 def test_bad_options_and_one_run_at_a_time(session: Session) -> None:

@@ -23,7 +23,7 @@ from wxnb.bulk.journal import Journal, journal_path
 from wxnb.bulk.limits import REMARK_MAX_CHARS, TOPIC_MAX_CHARS
 from wxnb.bulk.plan import Plan, Row, plan_remarks, plan_topics
 from wxnb.bulk.result import BulkResult
-from wxnb.bulk.run import BulkRun, Progress
+from wxnb.bulk.run import BulkRun, Progress, text_progress
 
 __all__ = [
     "REMARK_MAX_CHARS",
@@ -40,4 +40,5 @@ __all__ = [
     "journal_path",
     "plan_remarks",
     "plan_topics",
+    "text_progress",
 ]

@@ -40,13 +40,14 @@ from __future__ import annotations
 import logging
 import math
 import random
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, TextIO
 
 from wxnb.bulk.errors import BulkBusy
 from wxnb.bulk.journal import Journal, journal_path
@@ -57,7 +58,7 @@ from wxnb.session import AmbiguousRecipient, NotReady, RecipientNotFound, Sessio
 if TYPE_CHECKING:
     from wxnb.bulk.plan import Plan
 
-__all__ = ["BulkRun", "Progress", "RunState"]
+__all__ = ["BulkRun", "Progress", "RunState", "text_progress"]
 
 logger = logging.getLogger("wxnb.bulk")
 
@@ -99,6 +100,26 @@ class Progress:
         why = f": {self.stop_reason}" if self.stop_reason else ""
         counts = ", ".join(parts) or "nothing yet"
         return f"{self.done}/{self.total} done: {counts}; {self.state}{eta}{extra}{why}"
+
+
+def text_progress(stream: TextIO | None = None, every: float = 10.0) -> Callable[[Progress], None]:
+    """A progress callback for terminals and scripts: one line (:meth:`Progress.describe`) at most every
+    ``every`` seconds, and the last one always (to ``stream``, default stderr).
+
+    Example: ``plan.apply(on_progress=wxnb.bulk.text_progress())``
+    """
+    last = [-math.inf]
+    lock = threading.Lock()
+
+    def show(progress: Progress) -> None:
+        now = time.monotonic()
+        with lock:
+            if progress.state not in ("finished", "cancelled", "stopped") and now - last[0] < every:
+                return
+            last[0] = now
+        print(progress.describe(), file=stream or sys.stderr, flush=True)
+
+    return show
 
 
 def _duration(seconds: float) -> str:

@@ -75,6 +75,25 @@ def test_interrupted_then_a_new_session_applies_only_the_rest(tmp_path: Path) ->
         assert len(written) == 40 and set(written.values()) == {1}
 
 
+def test_the_session_closing_mid_run_stops_it_and_a_new_session_does_the_rest(tmp_path: Path) -> None:
+    with Simulator(crowd_spec(30), hold=0.3, seed=5) as sim:
+        changes = {f"Friend {p}": f"Again {p}" for p in range(1, 31)}
+        session = log_in(sim, tmp_path)
+        run = plan_remarks(session, changes).apply(pace=PACE)
+        run.on_progress(lambda p: session.close() if p.writes >= 10 else None)  # the kernel goes away
+        first = run.wait(60)
+        session.close()
+        assert run.progress.state == "stopped" and "not usable" in first.stop_reason
+        assert first.counts["failed"] == 0 and first.counts["skipped"] > 0
+        with log_in(sim, tmp_path, resume=False) as again:
+            plan = plan_remarks(again, changes)
+            assert plan.counts["unchanged"] + plan.counts["change"] == 30
+            assert plan.apply(pace=PACE).wait(60).counts["verified"] == plan.counts["change"]
+        written = Counter(_writes(sim))
+        assert len(written) == 30 and set(written.values()) == {1}
+        assert {sim.world.remark(p) for p in range(1, 31)} == {f"Again {p}" for p in range(1, 31)}
+
+
 def test_a_write_whose_fate_is_unknown_is_never_sent_again(session: Session, sim: Simulator) -> None:
     ann = session.friends.set_index("remark").loc["Annie ✨"]
     assert session.archive_path is not None

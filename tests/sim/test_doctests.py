@@ -11,6 +11,7 @@ MODULES = [
     "wxnb.sim.clock", "wxnb.sim.content", "wxnb.sim.cursors", "wxnb.sim.faults", "wxnb.sim.http",
     "wxnb.sim.images", "wxnb.sim.jpeg", "wxnb.sim.logins", "wxnb.sim.markup", "wxnb.sim.phone",
     "wxnb.sim.render", "wxnb.sim.simulator", "wxnb.sim.skeletons", "wxnb.sim.usernames", "wxnb.sim.world",
+    "wxnb.sim.writes",
 ]  # fmt: skip
 
 

@@ -7,6 +7,7 @@ session. ``wxnb.login()`` in a notebook returns a :class:`NotebookSession`.
 - :class:`NotebookSession`: a :class:`~wxnb.session.Session` with ``.widget`` (made on first use,
   on the main thread) and ``_repr_mimebundle_`` delegating to it.
 - :class:`NotebookLoginView`: draws the login steps and the status line on a ``LoginWidget``.
+- :func:`bulk_progress`: a bulk run's progress view (counts, ETA, pause/resume/cancel).
 - :func:`in_notebook`: whether this runs in a Jupyter kernel.
 
 Importing this package does not import anywidget or IPython: the widget classes load on first use.
@@ -16,6 +17,7 @@ Importing this package does not import anywidget or IPython: the widget classes 
 
 from __future__ import annotations
 
+from wxnb.notebook.bulk_view import BulkProgressView, bulk_progress
 from wxnb.notebook.login_view import DESKTOP_HINT, ENDED_HINT, NEW_CODE_HINT, NotebookLoginView
 from wxnb.notebook.notebook_session import NotebookSession, NotMainThread, in_notebook
 
@@ -23,8 +25,10 @@ __all__ = [
     "DESKTOP_HINT",
     "ENDED_HINT",
     "NEW_CODE_HINT",
+    "BulkProgressView",
     "NotMainThread",
     "NotebookLoginView",
     "NotebookSession",
+    "bulk_progress",
     "in_notebook",
 ]

@@ -1,4 +1,5 @@
-"""What a user does with a session: send, mark read, revoke, log out; recipients and message refs.
+"""What a user does with a session: send, mark read, revoke, set remarks and room topics, look
+contacts up on the server, log out; recipients and message refs.
 
 :class:`SessionActions` is a part of :class:`~wxnb.session.session.Session` (users see one class);
 this module holds the actions, :mod:`wxnb.session.session` the lifecycle (login, sync, close, status,
@@ -25,6 +26,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -212,6 +214,53 @@ class SessionActions:
         raise TypeError(
             f"pass a message record, a row of session.messages or a msg_id, not {type(message).__name__}"
         )
+
+    def set_remark(self, to: object, remark: str) -> None:
+        """Set a friend's remark on the server ("" clears it): one webwxoplog request, never retried.
+
+        ``to``: as for :meth:`send`. Nothing local changes here: the tables follow when the server's
+        contact change arrives (the server may answer 0 and change nothing; :func:`wxnb.bulk.plan_remarks`
+        verifies). Example: ``session.set_remark("Annie", "Annie (ACME)")``
+
+        Raises:
+            RecipientNotFound, AmbiguousRecipient: ``to`` names no contact, or several.
+            RateLimited: Ret 1205 (slow down). WxError: the server refused (Ret in the error).
+        """
+        if not isinstance(remark, str):
+            raise TypeError(f"remark must be a str, not {type(remark).__name__}")
+        store, client, me = self._require_ready()
+        recipient = resolve_recipient(to, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
+        client.set_remark(recipient.user_name, remark)
+
+    def set_topic(self, room: object, topic: str) -> None:
+        """Rename a room on the server: one webwxupdatechatroom?fun=modtopic request, never retried.
+        Every member sees a notice of the rename. The tables follow the server's change, as for
+        :meth:`set_remark`. Example: ``session.set_topic("Family", "Family 2026")``
+
+        Raises:
+            ValueError: ``room`` is not a room. RecipientNotFound, AmbiguousRecipient: see :meth:`send`.
+            RateLimited: Ret 1205. WxError: the server refused.
+        """
+        if not isinstance(topic, str):
+            raise TypeError(f"topic must be a str, not {type(topic).__name__}")
+        store, client, me = self._require_ready()
+        recipient = resolve_recipient(room, store.contacts, me=me.user_name, user_name_of=store.user_name_of)
+        if not recipient.is_room:
+            raise ValueError(f"{room!r} is not a room: set_topic renames rooms (set_remark is for friends)")
+        client.update_room(recipient.user_name, "modtopic", topic=topic)
+
+    def lookup(self, user_names: Iterable[str]) -> dict[str, Contact]:
+        """The server's current record of each UserName (webwxbatchgetcontact, 50 per request), never
+        the local tables: UserName → :class:`~wxnb.protocol.records.Contact`; unknown ones are left out.
+        Nothing local changes. Example: ``session.lookup([ann_user_name])[ann_user_name].remark``
+        """
+        names = [n for n in dict.fromkeys(user_names)]
+        if not all(isinstance(n, str) and n for n in names):
+            raise TypeError("lookup takes UserNames (non-empty str), e.g. session.friends.user_name")
+        _, client, _ = self._require_ready()
+        if not names:
+            return {}
+        return {c.user_name: c for c in client.batch_get_contacts(names)}
 
     def logout(self) -> None:
         """Log out on the server (the phone shows the web session ended), forget the saved credentials,

@@ -16,7 +16,11 @@ stale_key     webwxsync delivers but hands back the *old* SyncKey (the client se
 
 Rate limiting (Ret 1205) is a budget per operation kind (send, revoke, oplog, updatechatroom,
 createchatroom, batchgetcontact, ...): at most ``count`` operations per ``per`` seconds of the world
-clock; beyond that the operation is refused with Ret 1205 and changes nothing.
+clock; beyond that the operation is refused with Ret 1205 and changes nothing. Remarks
+(webwxoplog) and room renames (modtopic) have budgets of their own, "oplog" and "modtopic".
+
+Writes that answer Ret 0 and change nothing, and the lag before a change shows, are
+:attr:`Faults.writes` (:class:`~wxnb.sim.writes.WriteFaults`).
 
 Example:
     >>> faults = Faults(seed=1)
@@ -40,6 +44,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wxnb.sim.strict import json_int, json_real
+from wxnb.sim.writes import WriteFaults
 
 __all__ = ["FAULT_KINDS", "FaultRule", "Faults"]
 
@@ -90,6 +95,7 @@ class Faults:
         self._budgets: dict[str, _Budget] = {}
         self._ids = itertools.count(1)
         self.log: list[tuple[str, str]] = []  # (endpoint, kind) of every fault that fired
+        self.writes = WriteFaults()  # remark/topic writes that change nothing, and their lag
 
     def add(
         self,
@@ -135,10 +141,11 @@ class Faults:
             return len(self._rules) != before
 
     def clear(self) -> None:
-        """Remove every fault and every rate-limit budget."""
+        """Remove every fault, every rate-limit budget and every write fault."""
         with self._lock:
             self._rules.clear()
             self._budgets.clear()
+        self.writes.clear()
 
     def rules(self) -> list[FaultRule]:
         with self._lock:

@@ -132,7 +132,7 @@ class ProtocolServer:
         self.world = world
         self.faults = faults
         self.hold = hold
-        self.api = WebApi(world, faults.allow)
+        self.api = WebApi(world, faults.allow, faults.writes)
         self.control = control
         self.waiters: Waiters | None = None
         self.default_host = "127.0.0.1"  # the Simulator sets host:port once bound

@@ -44,6 +44,7 @@ from wxnb.sim.skeletons import BLOCKED_MESSAGE, login_reply, login_xml, profile_
 from wxnb.sim.strict import NumberError, digits_or_none, json_int, parse_digits
 from wxnb.sim.usernames import Ref
 from wxnb.sim.world import REVOKE_LIMIT_S, Outgoing, World
+from wxnb.sim.writes import REMARK_MAX_CHARS, TOPIC_MAX_CHARS, WriteFaults, has_control, too_long
 
 __all__ = ["INVITE_START_COUNT", "Reply", "WebApi", "login_pending"]
 
@@ -82,9 +83,12 @@ def _as_str(value: object) -> str:
 class WebApi:
     """One method per endpoint. ``allow(op)`` is the rate-limit check (:meth:`Faults.allow`)."""
 
-    def __init__(self, world: World, allow: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self, world: World, allow: Callable[[str], bool] | None = None, writes: WriteFaults | None = None
+    ) -> None:
         self.world = world
         self.allow = allow or (lambda op: True)
+        self.writes = writes or WriteFaults()
         self._uploads: dict[str, dict[str, Any]] = {}
         self._media_ids = itertools.count(1)
         self._avatar_cache: str | None = None
@@ -579,26 +583,67 @@ class WebApi:
                 return skeleton("webwxoplog", _UNKNOWN)
             if ref[0] == "room" and (cmd == 2 or not world.in_room(ref[1])):
                 return skeleton("webwxoplog", _UNKNOWN)
+            remark = body.get("RemarkName")
+            op = body.get("OP")
+            if cmd == 2 and not isinstance(remark, str):
+                return skeleton("webwxoplog", _BAD_REQUEST)
+            if cmd == 3 and op not in (0, 1):
+                return skeleton("webwxoplog", _BAD_REQUEST)
+            if isinstance(remark, str) and (too_long(remark, REMARK_MAX_CHARS) or has_control(remark)):
+                # Unknown on the real server (the phone never sends more); see wxnb.sim.writes.
+                what = f"RemarkName: at most {REMARK_MAX_CHARS} characters, no control characters"
+                return skeleton("webwxoplog", _BAD_REQUEST, what)
             if not self.allow("oplog"):
                 return skeleton("webwxoplog", _RATE_LIMITED)
-            remark = body.get("RemarkName")
-            if cmd == 2:
-                if not isinstance(remark, str):
-                    return skeleton("webwxoplog", _BAD_REQUEST)
-                assert state is not None
-                state.remark = remark
-            else:
-                op = body.get("OP")
-                if op not in (0, 1):
-                    return skeleton("webwxoplog", _BAD_REQUEST)
-                if state is not None:
-                    state.pinned = op == 1
-                    # The real server's quirk: a pin without RemarkName clears the remark.
-                    state.remark = remark if isinstance(remark, str) else ""
-                else:
-                    world.rooms[ref[1]].pinned = op == 1
-            world.contact_changed(ref)
+            ignored = self.writes.ignores("oplog", ref)
+            self._record_write(session, "webwxoplog", ref, body.get("UserName"), remark, cmd, ignored)
+            if ignored:
+                return {"BaseResponse": {"Ret": 0, "ErrMsg": ""}}  # and nothing changes (wxnb.sim.writes)
+
+            def change() -> None:
+                with world.lock:
+                    if cmd == 2:
+                        assert state is not None and isinstance(remark, str)
+                        state.remark = remark
+                    elif state is not None:
+                        state.pinned = op == 1
+                        # The real server's quirk: a pin without RemarkName clears the remark.
+                        state.remark = remark if isinstance(remark, str) else ""
+                    else:
+                        world.rooms[ref[1]].pinned = op == 1
+                    world.contact_changed(ref)
+
+            self.writes.later(change)
             return {"BaseResponse": {"Ret": 0, "ErrMsg": ""}}
+
+    def _record_write(
+        self,
+        session: WebSession,
+        endpoint: str,
+        ref: Ref,
+        to: object,
+        value: object,
+        cmd: object,
+        ignored: bool,
+    ) -> None:
+        """An accepted remark/pin/topic write goes to the outbox too: tests count the writes there."""
+        world = self.world
+        world.record_outgoing(
+            Outgoing(
+                seq=len(world.outbox),
+                time=world.clock.now(),
+                endpoint=endpoint,
+                msg_id="",
+                msg_type=0,
+                to_user_name=_as_str(to),
+                chat=ref,
+                content=value if isinstance(value, str) else "",
+                client_msg_id="",
+                local_id="",
+                session=session.number,
+                extra={"cmd": cmd, "ignored": ignored},
+            )
+        )
 
     def _people(self, session: WebSession, names: object) -> list[int] | None:
         """Friends named in a ``"u1,u2"`` string or a ``[{UserName}]`` list; None if any is unusable."""
@@ -637,9 +682,24 @@ class WebApi:
                 topic = body.get("NewTopic")
                 if not isinstance(topic, str):
                     return skeleton("webwxupdatechatroom", _BAD_REQUEST)
-                if not self.allow("updatechatroom"):
+                if too_long(topic, TOPIC_MAX_CHARS) or has_control(topic):
+                    what = f"NewTopic: at most {TOPIC_MAX_CHARS} characters, no control characters"
+                    return skeleton("webwxupdatechatroom", _BAD_REQUEST, what)
+                # Its own budget ("modtopic") and the room actions' one ("updatechatroom").
+                if not self.allow("updatechatroom") or not self.allow("modtopic"):
                     return skeleton("webwxupdatechatroom", _RATE_LIMITED)
-                world.set_topic(rid, topic)
+                ignored = self.writes.ignores("modtopic", ref)
+                self._record_write(
+                    session, "webwxupdatechatroom", ref, body.get("ChatRoomName"), topic, fun, ignored
+                )
+                if not ignored:
+
+                    def rename() -> None:  # with the notice "你修改群名为“…”" to every member
+                        with world.lock:
+                            if world.in_room(rid):  # left during the lag: the rename is lost
+                                world.set_topic(rid, topic)
+
+                    self.writes.later(rename)
                 return ok
             if fun == "quitchatroom":
                 if not self.allow("updatechatroom"):

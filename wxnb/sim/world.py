@@ -110,7 +110,8 @@ class LogMessage:
 
 @dataclass(slots=True, frozen=True)
 class Outgoing:
-    """What a web client sent (the outbox): one entry per accepted send request."""
+    """What a web client sent (the outbox): one entry per accepted send request, and per accepted
+    remark, pin or room-topic write (``extra``: ``cmd``, ``ignored``; ``content`` is the new value)."""
 
     seq: int
     time: float

@@ -118,6 +118,9 @@ def demo(
     In a notebook it returns at once, showing the login widget (like :func:`login`); call
     ``session.wait_ready(60)`` in a later cell when you need the tables.
 
+    With ``$WXNB_DEMO_URL`` set (``wxnb demo --execute`` sets it for the notebooks it runs), it logs in
+    to the simulator already serving at that URL instead (its own scenario, history and traffic).
+
     Example:
         >>> import wxnb
         >>> session = wxnb.demo()                        # doctest: +SKIP
@@ -125,6 +128,10 @@ def demo(
     """
     from wxnb.sim.simulator import Simulator
 
+    shared = os.environ.get("WXNB_DEMO_URL")
+    if shared:
+        directory = data_dir if data_dir is not None else tempfile.mkdtemp(prefix="wxnb-demo-")
+        return login(shared, data_dir=directory, resume=False, show=show)
     if scenario is None:
         scenario = os.environ.get("WXNB_DEMO_SCENARIO") or "medium"
     sim = Simulator(

@@ -33,10 +33,13 @@ import urllib.request
 import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wxnb
 from wxnb.errors import Error
+
+if TYPE_CHECKING:
+    from wxnb.sim.simulator import Simulator
 
 __all__ = [
     "DEMO_URL_ENV",
@@ -178,7 +181,7 @@ def _html(book: Any) -> str:
     return str(body)
 
 
-def credentials_of(sim: Any) -> dict[str, set[str]]:
+def credentials_of(sim: Simulator) -> dict[str, set[str]]:
     """Every credential a simulator handed out, by kind: skey, sid, uin, pass_ticket, cookie, login code."""
     world = sim.world
     found: dict[str, set[str]] = {k: set() for k in ("skey", "sid", "uin", "pass_ticket", "cookie", "uuid")}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -165,3 +166,20 @@ def test_execute_and_terminal_options_do_not_mix() -> None:
         main(["demo", "--execute", "out", "--terminal"])
     with pytest.raises(SystemExit, match="--terminal"):
         main(["demo", "--execute", "out", "--duration", "3"])
+
+
+def test_an_installed_wxnb_serves_a_copy_in_the_current_directory_and_keeps_edits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wxnb.tutorials import notebooks_dir, working_copy
+
+    assert working_copy(notebooks_dir()) == ROOT / "notebooks"  # a checkout serves its own folder
+    packaged = tmp_path / "site-packages" / "wxnb" / "notebooks"
+    shutil.copytree(ROOT / "notebooks", packaged)
+    monkeypatch.chdir(tmp_path)
+    copy = working_copy(packaged)
+    assert copy == tmp_path / "wxnb-notebooks"
+    assert sorted(p.name for p in copy.glob("*.ipynb")) == [f"{name}.ipynb" for name in EXPECTED]
+    (copy / "01-login-and-explore.ipynb").write_text("{}")  # the person's edits
+    assert working_copy(packaged) == copy
+    assert (copy / "01-login-and-explore.ipynb").read_text() == "{}"

@@ -1,12 +1,15 @@
 """The ``wxnb`` command: ``wxnb sim`` serves a simulated WeChat on 127.0.0.1 until interrupted;
-``wxnb demo`` logs in to one (in this process) and prints live messages and the status.
+``wxnb demo`` serves the tutorial notebooks in JupyterLab (each logs in to its own simulator);
+``wxnb demo --terminal`` logs in to one in this process and prints live messages and the status;
+``wxnb demo --execute OUT`` runs every notebook headless and writes them, executed, with their HTML.
 
 Example::
 
-    wxnb sim --scenario medium --traffic 2 --auto-confirm 3
+    wxnb sim --scenario medium --traffic 2 --auto-confirm 3 --history-days 28
     wxnb sim --spec mypackage.worlds:office --port 8000
-    wxnb demo                      # Ctrl-C to stop
-    wxnb demo --duration 10        # a smoke test: stops by itself
+    wxnb demo                      # JupyterLab on the notebooks; Ctrl-C to stop
+    wxnb demo --terminal --duration 10   # the terminal demo, a smoke test that stops by itself
+    wxnb demo --execute out/       # out/01-login-and-explore.ipynb, .html, ...
 
 Subcommands are registered in :func:`build_parser`.
 """
@@ -61,31 +64,55 @@ def build_parser() -> argparse.ArgumentParser:
         "--login-timeout", type=float, default=300.0, metavar="S", help="QR lifetime (default 300)"
     )
     sim.add_argument("--hold", type=float, default=25.0, metavar="S", help="long-poll hold (default 25)")
+    sim.add_argument(
+        "--history-days",
+        type=float,
+        default=0.0,
+        metavar="DAYS",
+        help="days of past conversations a login's first sync delivers (default 0)",
+    )
     sim.set_defaults(run=_run_sim)
     demo = commands.add_parser(
         "demo",
-        help="log in to a simulated WeChat and print live messages",
+        help="the tutorial notebooks in JupyterLab, on a simulated WeChat (or --terminal, --execute)",
         description=(
-            "Start a simulated WeChat in this process, log in to it (the QR code is shown as text, the "
-            "simulated phone confirms it), then print messages as they arrive and a status line every "
-            "few seconds, until Ctrl-C or --duration."
+            "Serve the tutorial notebooks in JupyterLab on 127.0.0.1 and print its URL (a browser opens "
+            "where there is a display); each notebook's wxnb.demo() logs in to a simulated WeChat in its "
+            "kernel. --terminal: log in to one in this process (the QR code as text, the simulated phone "
+            "confirms it) and print messages and a status line until Ctrl-C or --duration. "
+            "--execute OUT: run every notebook headless against a fresh simulator and write the executed "
+            "notebooks and their HTML to OUT."
         ),
     )
+    mode = demo.add_mutually_exclusive_group()
+    mode.add_argument("--terminal", action="store_true", help="the terminal demo instead of JupyterLab")
+    mode.add_argument("--execute", metavar="OUT", help="run every notebook headless; write them to OUT")
     demo.add_argument(
         "--scenario",
-        default="medium",
+        default=None,
         choices=["tiny", "small", "medium", "large"],
-        help="size of the simulated world (default medium)",
+        help="size of the simulated world (default medium; small with --execute)",
     )
     demo.add_argument("--seed", type=int, default=0, help="seed of the world and its traffic (default 0)")
     demo.add_argument(
         "--traffic", type=float, default=2.0, metavar="RATE", help="incoming messages per second (default 2)"
     )
     demo.add_argument(
-        "--duration", type=float, default=None, metavar="S", help="stop after S seconds (default: Ctrl-C)"
+        "--duration",
+        type=float,
+        default=None,
+        metavar="S",
+        help="terminal demo: stop after S seconds (default: Ctrl-C); implies --terminal",
     )
     demo.add_argument(
-        "--status-every", type=float, default=5.0, metavar="S", help="status line interval (default 5)"
+        "--status-every",
+        type=float,
+        default=None,
+        metavar="S",
+        help="terminal demo: status line interval (default 5); implies --terminal",
+    )
+    demo.add_argument(
+        "--no-browser", action="store_true", help="JupyterLab: never open a browser (only print the URL)"
     )
     demo.add_argument("--data-dir", default=None, help="keep the archive here (default: a temporary dir)")
     demo.set_defaults(run=_run_demo)
@@ -122,6 +149,7 @@ def _run_sim(args: argparse.Namespace) -> int:
         hold=args.hold,
         auto_confirm=args.auto_confirm,
         login_timeout=args.login_timeout,
+        history_days=args.history_days,
     )
     stop = threading.Event()
     _on_signals(lambda: stop.set())
@@ -152,15 +180,76 @@ def _run_sim(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    terminal = args.terminal or args.duration is not None or args.status_every is not None
+    if args.execute is not None and terminal:
+        raise SystemExit("--execute runs the notebooks: --duration and --status-every are for --terminal")
+    if args.execute is not None:
+        return _run_execute(args)
+    if terminal:
+        return _run_terminal_demo(args)
+    return _run_lab(args)
+
+
+def _run_execute(args: argparse.Namespace) -> int:
+    from wxnb.errors import Error
+    from wxnb.tutorials import execute_notebooks
+
+    try:
+        written = execute_notebooks(
+            args.execute,
+            scenario=args.scenario or "small",
+            traffic=args.traffic,
+            progress=lambda line: print(line, flush=True),
+        )
+    except Error as exc:
+        print(f"wxnb demo --execute: {exc}", file=sys.stderr, flush=True)
+        return 1
+    print(f"{len(written)} notebooks executed; notebooks and HTML in {args.execute}", flush=True)
+    return 0
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    from wxnb.errors import Error
+    from wxnb.tutorials import has_display, serve_lab
+
+    stop = threading.Event()
+    _on_signals(lambda: stop.set())
+    browser = False if args.no_browser else None
+
+    def ready(url: str) -> None:
+        print(f"\nwxnb demo: JupyterLab is serving the tutorial notebooks at\n\n    {url}\n", flush=True)
+        if browser is None and has_display():
+            print("(opening it in your browser) Ctrl-C to stop.", flush=True)
+        else:
+            print("Open that URL in a browser on this machine. Ctrl-C to stop.", flush=True)
+
+    print("wxnb demo: starting JupyterLab on the tutorial notebooks...", flush=True)
+    try:
+        return serve_lab(scenario=args.scenario, open_browser=browser, stop=stop, ready=ready)
+    except Error as exc:
+        print(f"wxnb demo: {exc}", file=sys.stderr, flush=True)
+        return 1
+
+
+def _run_terminal_demo(args: argparse.Namespace) -> int:
     import time
 
     from wxnb.entry import demo
 
+    if args.status_every is None:
+        args.status_every = 5.0
+    if args.scenario is None:
+        args.scenario = "medium"
     stop = threading.Event()
     _on_signals(lambda: stop.set())
     print(f"wxnb demo: a simulated WeChat ({args.scenario} world), logging in...", flush=True)
     session = demo(
-        args.scenario, traffic=args.traffic, seed=args.seed, data_dir=args.data_dir, show="terminal"
+        args.scenario,
+        traffic=args.traffic,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        show="terminal",
+        history_days=0,  # a terminal shows live messages: no backlog scrolling by
     )
     with session:
 

@@ -14,10 +14,11 @@ the notebook layer (:mod:`wxnb.notebook`):
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from wxnb.notebook import NotebookSession, in_notebook
 from wxnb.session import LoginEvent, Session
@@ -91,20 +92,34 @@ def login(
     return session
 
 
+# Messages a day in the demo's history, by scenario: enough for a chart, quick to deliver at login.
+DEMO_HISTORY_PER_DAY: Final = {"tiny": 40.0, "small": 120.0, "medium": 300.0, "large": 600.0}
+
+
 def demo(
-    scenario: str = "medium",
+    scenario: str | None = None,
     *,
     traffic: float = 0.5,
     seed: int = 0,
     data_dir: str | Path | None = None,
     show: Show = "auto",
     hold: float = 25.0,
+    history_days: float = 28.0,
+    confirm_after: float = 2.0,
 ) -> Session:
     """Start a simulated WeChat in this process and log in to it: a lively session to play with.
 
-    The simulator (``scenario``: tiny, small, medium, large) confirms the login on its own phone and
-    its contacts write ``traffic`` messages per second. Its archive goes to a fresh temporary
-    directory unless ``data_dir`` is given. Closing the session stops the simulator.
+    The simulator (``scenario``: tiny, small, medium, large; default ``$WXNB_DEMO_SCENARIO``, else
+    medium) confirms the login on its own phone ``confirm_after`` seconds after the QR code shows, and
+    its contacts write ``traffic`` messages per second. Its first sync delivers ``history_days`` of past
+    conversations (0: none), as WeChat delivers the recent messages at login. The archive goes to a
+    fresh temporary directory unless ``data_dir`` is given. Closing the session stops the simulator.
+
+    In a notebook it returns at once, showing the login widget (like :func:`login`); call
+    ``session.wait_ready(60)`` in a later cell when you need the tables.
+
+    With ``$WXNB_DEMO_URL`` set (``wxnb demo --execute`` sets it for the notebooks it runs), it logs in
+    to the simulator already serving at that URL instead (its own scenario, history and traffic).
 
     Example:
         >>> import wxnb
@@ -113,7 +128,20 @@ def demo(
     """
     from wxnb.sim.simulator import Simulator
 
-    sim = Simulator(scenario=scenario, seed=seed, hold=hold, auto_confirm=1.0).start()
+    shared = os.environ.get("WXNB_DEMO_URL")
+    if shared:
+        directory = data_dir if data_dir is not None else tempfile.mkdtemp(prefix="wxnb-demo-")
+        return login(shared, data_dir=directory, resume=False, show=show)
+    if scenario is None:
+        scenario = os.environ.get("WXNB_DEMO_SCENARIO") or "medium"
+    sim = Simulator(
+        scenario=scenario,
+        seed=seed,
+        hold=hold,
+        auto_confirm=confirm_after,
+        history_days=history_days,
+        history_per_day=DEMO_HISTORY_PER_DAY.get(scenario, 200.0),
+    ).start()
     try:
         directory = data_dir if data_dir is not None else tempfile.mkdtemp(prefix="wxnb-demo-")
         session = login(sim.base_url, data_dir=directory, resume=False, show=show)

@@ -31,7 +31,7 @@ from typing import Final
 
 from wxnb.sim import nametables
 from wxnb.sim.spec import AccountSpec, FriendSpec, PersonSpec, RoomSpec, WorldSpec
-from wxnb.sim.traffic import DEFAULT_MIX, KINDS, timed, traffic
+from wxnb.sim.traffic import DEFAULT_MIX, KINDS, history, timed, traffic
 
 __all__ = [
     "DEFAULT_MIX",
@@ -39,6 +39,7 @@ __all__ = [
     "SCENARIOS",
     "ScenarioSize",
     "build_spec",
+    "history",
     "timed",
     "traffic",
 ]

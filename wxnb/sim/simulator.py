@@ -18,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -47,6 +48,10 @@ class Simulator:
     ``spec``: the world (default: ``scenario.build_spec(scenario, seed)``). ``hold``: how long the
     long polls (login, synccheck) wait before answering "nothing new" (the real server: ~25 s).
     ``auto_confirm``: the phone confirms every new login after this many seconds.
+    ``history_days``: the log starts with this many days of past conversations (about
+    ``history_per_day`` messages a day, with a daily and weekly rhythm in ``utc_offset``'s local time,
+    default this machine's), which a new login's first webwxsync delivers, as the real server delivers
+    the recent messages at login (the world's ``backlog``: the history and a day).
     Other options go to :class:`~wxnb.sim.world.World` (``login_timeout``, ``sync_batch``,
     ``contact_page``, ``batch_limit``...).
 
@@ -65,6 +70,9 @@ class Simulator:
         clock: Clock | None = None,
         auto_confirm: float | None = None,
         max_body: int = 4 * 1024 * 1024,
+        history_days: float = 0.0,
+        history_per_day: float = 200.0,
+        utc_offset: int | None = None,
         **world_options: Any,
     ) -> None:
         if spec is None:
@@ -72,7 +80,11 @@ class Simulator:
         self.spec = spec
         self.seed = seed
         self.clock = clock or Clock()
+        if history_days:
+            world_options.setdefault("backlog", history_days * 86_400 + 86_400)
         self.world = World.from_spec(spec, clock=self.clock, **world_options)
+        if history_days:
+            self._write_history(history_days, history_per_day, utc_offset)
         self.phone = Phone(self.world)
         self.faults = Faults(seed=seed, now=self.clock.now)
         self.errors: list[BaseException] = []
@@ -83,6 +95,16 @@ class Simulator:
         self._started = False
         if auto_confirm is not None:
             self.phone.auto_confirm(auto_confirm)
+
+    def _write_history(self, days: float, per_day: float, utc_offset: int | None) -> None:
+        if utc_offset is None:
+            offset = datetime.now().astimezone().utcoffset()
+            utc_offset = int(offset.total_seconds()) if offset is not None else 0
+        past = _scenario().history(
+            self.spec, days=days, end=self.clock.now(), per_day=per_day, seed=self.seed, utc_offset=utc_offset
+        )
+        for at, event in past:
+            self.world.deliver(event, at=at)
 
     def start(self) -> Simulator:
         """Start serving (binds the port at once). Returns self."""

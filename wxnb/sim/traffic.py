@@ -15,6 +15,10 @@ image {width, height} · voice {voice_length_ms} · video {play_length_s} · sti
 link {url, title, description} · file {file_name, file_size} · location {label, lat, lng} ·
 card {card_pid} · system {text} · revoke {revokes}.
 
+``history(spec, days=..., end=...)`` is the past: several weeks of conversations with replies (the
+account owner's own among them), with a daily rhythm (quiet nights, busy evenings) and a weekly one
+(rooms busier on workdays, friends at weekends), each paired with its CreateTime.
+
 Example:
     >>> from itertools import islice
     >>> from wxnb.sim.scenario import build_spec
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from bisect import bisect
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -41,7 +46,7 @@ from wxnb.sim.markup import mention
 from wxnb.sim.nametables import EMOJI, Picker
 from wxnb.sim.spec import IncomingSpec, WorldSpec
 
-__all__ = ["DEFAULT_MIX", "KINDS", "timed", "traffic"]
+__all__ = ["DEFAULT_MIX", "HOURLY", "KINDS", "WEEKLY_FRIENDS", "WEEKLY_ROOMS", "history", "timed", "traffic"]
 
 KINDS: Final = (
     "text", "image", "voice", "video", "sticker", "link", "file", "location", "card", "system",
@@ -254,6 +259,10 @@ class _Generator:
         self.people_order, self.people_cum = _zipf(len(self.people), rng)
         self.room_order, self.room_cum = _zipf(len(self.rooms), rng)
 
+    def kind(self) -> str:
+        """A message kind drawn from the mix."""
+        return KINDS[bisect(self.kind_cum, self.rng.random() * self.kind_cum[-1])]
+
     def _pick(self, order: list[int], cum: list[float]) -> int:
         return order[bisect(cum, self.rng.random() * cum[-1])]
 
@@ -378,6 +387,138 @@ def timed(
     if not (math.isfinite(per_second) and per_second > 0):
         raise ValueError(f"per_second must be a positive number, not {per_second!r}")
     return _timed(events, per_second, random.Random(seed))
+
+
+# Relative activity by local hour (0..23): quiet nights, a lunch peak, the evening busiest.
+HOURLY: Final = (
+    2, 1, 0.5, 0.3, 0.3, 0.5, 1.5, 4, 7, 8, 8, 9, 10, 8, 7, 7, 7, 8, 9, 11, 12, 12, 9, 5,
+)  # fmt: skip
+# Relative activity by weekday (Monday first): rooms (work, school) on workdays, friends at weekends.
+WEEKLY_ROOMS: Final = (1.1, 1.1, 1.1, 1.05, 1.0, 0.55, 0.45)
+WEEKLY_FRIENDS: Final = (0.8, 0.8, 0.85, 0.9, 1.1, 1.45, 1.3)
+# What the account owner sends from the phone in the history (no system notices, revokes, cards).
+OWNER_KINDS: Final = ("text",) * 14 + ("image", "sticker", "sticker", "voice", "link")
+MAX_HISTORY_DAYS: Final = 366
+
+
+def history(
+    spec: WorldSpec,
+    *,
+    days: float,
+    end: float,
+    per_day: float = 200.0,
+    seed: int = 0,
+    utc_offset: int = 0,
+    group_share: float = 0.6,
+) -> list[tuple[int, IncomingSpec]]:
+    """About ``per_day`` messages a day over the ``days`` before ``end`` (epoch seconds), oldest first,
+    each paired with its CreateTime (an int below ``end``).
+
+    Messages come in conversations: someone starts, others answer (in direct chats the account owner,
+    whose messages have ``sender_pid == spec.account.pid``), each with their own typical delay. The
+    rhythm follows the local time ``utc_offset`` seconds east of UTC (:data:`HOURLY`,
+    :data:`WEEKLY_ROOMS`, :data:`WEEKLY_FRIENDS`). Reproducible: the same arguments give the same list.
+
+    Example:
+        >>> from wxnb.sim.scenario import build_spec
+        >>> past = history(build_spec("tiny"), days=14, end=1_750_000_000, per_day=50)
+        >>> 400 < len(past) < 1000, past == sorted(past, key=lambda p: p[0])
+        (True, True)
+        >>> any(e.sender_pid == 0 for _, e in past)  # the owner answers too
+        True
+    """
+    if not (isinstance(days, int | float) and 0 < days <= MAX_HISTORY_DAYS):
+        raise ValueError(f"days must be a number of days in (0, {MAX_HISTORY_DAYS}], not {days!r}")
+    if not (isinstance(per_day, int | float) and 0 < per_day <= 100_000):
+        raise ValueError(f"per_day must be a positive number of messages (at most 100000), not {per_day!r}")
+    if not (isinstance(end, int | float) and math.isfinite(end) and end > days * 86_400):
+        raise ValueError(f"end must be a time in epoch seconds after the history's start, not {end!r}")
+    if not 0.0 <= group_share <= 1.0:
+        raise ValueError(f"group_share must be between 0 and 1, not {group_share!r}")
+    mix = {k: w for k, w in DEFAULT_MIX.items() if k != "revoke"}
+    gen = _Generator(spec, random.Random(f"history:{seed}"), group_share, _check_mix(mix))
+    return _History(gen, per_day).build(end - days * 86_400, end, utc_offset)
+
+
+class _History:
+    """One history: conversations drawn hour by hour, each a thread of answers."""
+
+    MEAN_LENGTH: Final = 4.0  # messages per conversation, on average
+
+    def __init__(self, gen: _Generator, per_day: float) -> None:
+        self.gen = gen
+        self.rng = gen.rng
+        self.owner = gen.spec.account.pid
+        self.per_day = per_day
+        self.hour_total = sum(HOURLY)
+        self._delay: dict[int, float] = {}
+
+    def delay(self, pid: int) -> float:
+        """Seconds until ``pid`` answers: each person has a typical delay (some answer in seconds,
+        some take an hour), drawn once."""
+        mean = self._delay.get(pid)
+        if mean is None:
+            mean = 20.0 if pid == self.owner else math.exp(self.rng.uniform(math.log(15), math.log(2_400)))
+            self._delay[pid] = mean
+        return 3.0 + self.rng.expovariate(1.0 / mean)
+
+    def build(self, start: float, end: float, utc_offset: int) -> list[tuple[int, IncomingSpec]]:
+        drawn: list[tuple[float, IncomingSpec]] = []
+        rate = self.per_day / self.MEAN_LENGTH / self.hour_total  # conversations per unit of HOURLY
+        hour = math.floor((start + utc_offset) / 3_600) * 3_600 - utc_offset  # local hour boundaries
+        while hour < end:
+            local = time.gmtime(hour + utc_offset)
+            rooms_w = WEEKLY_ROOMS[local.tm_wday] * self.gen.group_share
+            friends_w = WEEKLY_FRIENDS[local.tm_wday] * (1 - self.gen.group_share)
+            expected = rate * HOURLY[local.tm_hour] * (rooms_w + friends_w)
+            for _ in range(_poisson(self.rng, expected)):
+                t = hour + self.rng.random() * 3_600
+                in_room = self.gen.rooms and self.rng.random() * (rooms_w + friends_w) < rooms_w
+                self.conversation(t, bool(in_room), drawn)
+            hour += 3_600
+        out = [(int(t), e) for t, e in drawn if start <= t < end]
+        out.sort(key=lambda pair: pair[0])
+        return out
+
+    def conversation(self, t: float, in_room: bool, out: list[tuple[float, IncomingSpec]]) -> None:
+        gen, rng = self.gen, self.rng
+        display: Mapping[int, str] = {}
+        members: list[int] = []
+        if in_room:
+            rid, members, display = gen.rooms[gen._pick(gen.room_order, gen.room_cum)]
+            core = members[: min(6, len(members))]
+            speakers = [*core, self.owner] if rng.random() < 0.35 else list(core)
+            chat: tuple[str, int] = ("room", rid)
+        else:
+            friend = gen.people[gen._pick(gen.people_order, gen.people_cum)]
+            speakers = [friend, self.owner]
+            chat = ("friend", friend)
+        length = 1 + int(rng.expovariate(1.0 / (self.MEAN_LENGTH - 0.5)))  # int() takes ~0.5 off
+        sender = speakers[0] if not in_room else rng.choice(speakers)
+        if not in_room and rng.random() < 0.25:
+            sender = self.owner  # the owner starts a quarter of direct conversations
+        for i in range(length):
+            if i:
+                # An answer: someone other than the last speaker, after their typical delay.
+                others = [p for p in speakers if p != sender]
+                if not others:
+                    break
+                sender = rng.choice(others)
+                t += self.delay(sender)
+            kind = rng.choice(OWNER_KINDS) if sender == self.owner else gen.kind()
+            text, fields = gen._content(kind, sender, members, display)
+            out.append((t, IncomingSpec(chat=chat, sender_pid=sender, kind=kind, text=text, fields=fields)))
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth's method; the means here are small)."""
+    if mean <= 0:
+        return 0
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
 
 
 def _timed(

@@ -227,7 +227,8 @@ class WebApi:
             chats = self._recent_chats()
             contacts = [contact_json(world, session, ref, members="brief", encry=False) for ref in chats]
             now = world.now()
-            session.positions = (len(world.log), len(world.contact_log))
+            # With a backlog the first webwxsync delivers the recent past (World(backlog=...)).
+            session.positions = (max(session.start[0], world.backlog_start()), len(world.contact_log))
             session.inited = True
             key = world.codec.encode(session.positions[0], session.positions[1], session.stamp, now)
             mps = [pid for pid, s in world.friends.items() if s.contact and world.persons[pid].is_mp][:3]

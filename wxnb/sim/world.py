@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,7 +46,7 @@ from wxnb.sim.content import (
 from wxnb.sim.cursors import SyncKeyCodec
 from wxnb.sim.logins import Credentials, LoginState, PendingLogin, WebSession, new_ticket, new_uuid
 from wxnb.sim.spec import IncomingSpec, PersonSpec, WorldSpec
-from wxnb.sim.strict import MAX_INT64, digits_or_none
+from wxnb.sim.strict import MAX_INT64, digits_or_none, json_real
 from wxnb.sim.usernames import SPECIAL_ACCOUNTS, Naming, Ref
 
 __all__ = ["OLD_KEY_MODES", "LogMessage", "Outgoing", "RoomState", "World", "WorldError"]
@@ -169,8 +170,12 @@ class World:
         contact_page: int = 1000,
         batch_limit: int = 50,
         old_keys: str = "honour",
+        backlog: float = 0.0,
     ) -> None:
         self.lock = threading.RLock()
+        # A new login's first webwxsync delivers the messages of the last ``backlog`` seconds, as the
+        # real server delivers the recent ones at login (0: only what arrives after the login).
+        self.backlog = json_real(backlog, "backlog", 0.0, 10 * 366 * 86_400.0)
         self.old_keys = _old_keys_mode(old_keys)
         self.clock = clock or Clock()
         self.seed = spec.seed if seed is None else seed
@@ -377,13 +382,31 @@ class World:
                     return msg_id
 
     def append(
-        self, chat: Ref, sender: int, body: Body, msg_id: int | None = None, client_msg_id: str = ""
+        self,
+        chat: Ref,
+        sender: int,
+        body: Body,
+        msg_id: int | None = None,
+        client_msg_id: str = "",
+        at: int | None = None,
     ) -> int:
-        """Add a message to the log (delivered by the next webwxsync) and wake waiters."""
+        """Add a message to the log (delivered by the next webwxsync) and wake waiters.
+
+        ``at``: its CreateTime, for history written before the run (default: now). The log stays in
+        time order, so a past message may only follow older ones.
+        """
         with self.lock:
+            now = self.now()
+            if at is None:
+                at = now
+            elif not (self.log[-1].create_time if self.log else 0) <= at <= now:
+                raise WorldError(
+                    f"a past message (CreateTime {at}) must be older than now and not older than the "
+                    "last logged message: add history oldest first, before any other message"
+                )
             if msg_id is None:
                 msg_id = self.new_msg_id()
-            message = LogMessage(msg_id, self.now(), chat, sender, body, client_msg_id)
+            message = LogMessage(msg_id, at, chat, sender, body, client_msg_id)
             self.log.append(message)
             self.by_msg_id[msg_id] = message
             if body.selector == 2:
@@ -421,11 +444,14 @@ class World:
         kind: str = "text",
         text: str = "",
         fields: Mapping[str, object] | None = None,
+        at: int | None = None,
     ) -> int:
         """Someone (``sender``, default: the friend of a direct chat) sends a message; returns its MsgId.
 
         ``kind`` is any of :data:`wxnb.sim.content.KINDS`. Cards take ``fields={"card_pid": pid}``;
         revokes take ``fields={"msg_id": id}`` (default: the sender's latest message in the chat).
+        ``at``: a past CreateTime (history; see :meth:`append`). The sender may be the account owner
+        (a message sent from the phone).
         """
         fields = dict(fields or {})
         with self.lock:
@@ -438,10 +464,12 @@ class World:
             if ref[0] == "room" and not self.in_room(ref[1], sender):
                 raise WorldError(f"person {sender} is not a member of room {ref[1]}")
             if kind == "revoke":
+                if at is not None:
+                    raise WorldError("history has no revokes: a revoke is always sent now")
                 return self._revoke_from(ref, sender, fields)
             msg_id = self.new_msg_id()
             body = self._body(kind, text, fields, msg_id, sender)
-            return self.append(ref, sender, body, msg_id)
+            return self.append(ref, sender, body, msg_id, at=at)
 
     def _body(self, kind: str, text: str, fields: Mapping[str, object], msg_id: int, sender: int) -> Body:
         if kind == "card":
@@ -457,11 +485,13 @@ class World:
             )
         return compose(kind, text=text, fields=fields, msg_id=msg_id, sender_wxid=self.persons[sender].wxid)
 
-    def deliver(self, incoming: IncomingSpec, revoke_ids: Mapping[int, int] | None = None) -> int:
+    def deliver(
+        self, incoming: IncomingSpec, revoke_ids: Mapping[int, int] | None = None, at: int | None = None
+    ) -> int:
         """Send an :class:`~wxnb.sim.spec.IncomingSpec` (traffic generator output); returns its MsgId.
 
         ``revoke_ids`` maps traffic stream indexes to MsgIds, for revokes that name the message they
-        take back by its index (``fields["revokes"]``).
+        take back by its index (``fields["revokes"]``). ``at``: a past CreateTime (history).
         """
         kind, ident = incoming.chat
         fields = dict(incoming.fields)
@@ -470,8 +500,18 @@ class World:
             if isinstance(target, int) and target in revoke_ids:
                 fields["msg_id"] = revoke_ids[target]
         if incoming.kind == "system" and not incoming.text and "text" in fields:
-            return self.receive((kind, ident), incoming.sender_pid, "system", str(fields["text"]), fields)
-        return self.receive((kind, ident), incoming.sender_pid, incoming.kind, incoming.text, fields)
+            return self.receive(
+                (kind, ident), incoming.sender_pid, "system", str(fields["text"]), fields, at=at
+            )
+        return self.receive((kind, ident), incoming.sender_pid, incoming.kind, incoming.text, fields, at=at)
+
+    def backlog_start(self) -> int:
+        """The log position a new login's first webwxsync starts from: the first message of the last
+        :attr:`backlog` seconds (the end of the log when there is no backlog)."""
+        with self.lock:
+            if self.backlog <= 0:
+                return len(self.log)
+            return bisect_left(self.log, self.clock.now() - self.backlog, key=lambda m: m.create_time)
 
     def _revoke_from(self, ref: Ref, sender: int, fields: Mapping[str, object]) -> int:
         target_id = fields.get("msg_id")
@@ -739,7 +779,7 @@ class World:
                 creds = Credentials.generate(self._rng, self.uin)
             naming = Naming(f"{self.seed}:login:{number}", dict(self.special))
             now = self.clock.now()
-            start = (len(self.log), len(self.contact_log))
+            start = (self.backlog_start(), len(self.contact_log))
             # key 1000 (the login time) tells logins apart, even two in the same second
             stamp = max(int(now), self.sessions[-1].stamp + 1) if self.sessions else int(now)
             session = WebSession(

@@ -11,7 +11,7 @@ MODULES = [
     "wxnb.session.errors", "wxnb.session.events", "wxnb.session.login", "wxnb.session.paths",
     "wxnb.session.quarantine", "wxnb.session.ratelimits", "wxnb.session.recipients",
     "wxnb.session.session", "wxnb.session.status", "wxnb.session.terminal", "wxnb.session.writer",
-    "wxnb.session.actions", "wxnb.protocol.cancel",
+    "wxnb.session.actions", "wxnb.session.listeners", "wxnb.protocol.cancel",
 ]  # fmt: skip
 
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Literal, Protocol, Self
+from typing import Any, Final, Protocol, Self
 
 import pandas as pd
 
@@ -43,7 +43,6 @@ from wxnb.protocol import (
     CredentialsFileError,
     Hosts,
     Interrupted,
-    LoggedOut,
     Message,
     RetryPolicy,
     SyncKey,
@@ -54,14 +53,15 @@ from wxnb.protocol import (
 from wxnb.session import paths
 from wxnb.session.actions import SessionActions
 from wxnb.session.errors import NotReady, SessionClosed, SyncFailed
-from wxnb.session.events import ContactsChange, EventHub, EventKind
+from wxnb.session.events import ContactsChange, EventHub
+from wxnb.session.listeners import Done, SessionListeners
 from wxnb.session.login import LoginEvent, LoginFlow, LoginResult
 from wxnb.session.quarantine import Quarantine
 from wxnb.session.ratelimits import RateLimits
 from wxnb.session.status import SessionStatus, StatusBoard
 from wxnb.session.sync import KeyFallback, SyncOptions, SyncWorker
 from wxnb.session.writer import Writer
-from wxnb.store import SendRecord, Store, StoreError, Tables, account_key
+from wxnb.store import SendRecord, Store, Tables, account_key
 
 __all__ = ["Session"]
 
@@ -88,14 +88,7 @@ class SupportsClose(Protocol):
     def close(self) -> object: ...
 
 
-class _Done:
-    """What a waiter's queue gets when the session stops."""
-
-
-_DONE: Final = _Done()
-
-
-class Session(SessionActions):
+class Session(SessionActions, SessionListeners):
     """One WeChat account, logged in: live tables, actions, status, events. See :func:`wxnb.login`.
 
     ``base_url``: the server (None: WeChat itself; a simulator's URL). ``data_dir``: where archives and
@@ -171,7 +164,7 @@ class Session(SessionActions):
         self._done = threading.Event()
         self._failure: BaseException | None = None
         self._closed = False
-        self._waiters: list[queue.SimpleQueue[list[Message] | _Done]] = []
+        self._waiters: list[queue.SimpleQueue[list[Message] | Done]] = []
         self._me: Contact | None = None
         self._account: str | None = None
         self._owned: list[SupportsClose] = []  # closed with the session (see close_with)
@@ -522,164 +515,7 @@ class Session(SessionActions):
             path = paths.credentials_path(self.data_dir, self._account)
             path.unlink(missing_ok=True)
 
-    # -- events and waiting ------------------------------------------------------------------------
-
-    def on(
-        self, kind: EventKind, callback: Callable[[Any], object], *, replay: bool = False
-    ) -> Callable[[], None]:
-        """Call ``callback`` on every event of ``kind``; returns a function that unsubscribes.
-
-        - ``"message"``: each new message, as a :class:`~wxnb.protocol.records.Message` (received, or
-          sent with :meth:`send`), once it is in the archive and in :attr:`messages`;
-        - ``"contacts"``: a :class:`~wxnb.session.events.ContactsChange` (changed and removed contacts);
-        - ``"status"``: the new :class:`~wxnb.session.status.SessionStatus` on every change;
-        - ``"login"``: each step of the login, as a :class:`~wxnb.session.login.LoginEvent` (the QR
-          code to show, scanned, ready, failed...). With ``replay=True`` the callback first gets every
-          step so far, in the caller's thread, then the live ones: none missed, none twice. This is
-          how a view attached at any time draws the login (``replay`` is for "login" only);
-        - ``"gap"``: a :class:`~wxnb.session.status.Gap` (start, end, reason) when, after a new login,
-          the server refused the archived SyncKey: messages in that time range may be missing (it is
-          also ``status.gap`` and a row of ``open_archive(...).gaps``).
-
-        Every live callback runs in the session's writer thread, one event after the other, in one
-        order for all kinds (a "status" event with a higher ``version`` comes later): keep them short
-        (the next batch is not written while a callback runs). A callback may call the session's
-        actions (``send`` in a "message" callback); their own events are then delivered at once, inside
-        the current one. One that raises is logged and counted (``status.callback_errors``); it never
-        stops the login or the sync.
-
-        Example:
-            >>> session = Session()
-            >>> unsubscribe = session.on("message", lambda m: print(m.sender, m.text))
-            >>> unsubscribe()
-            >>> steps = []
-            >>> unsubscribe = session.on("login", lambda e: steps.append(e.phase), replay=True)
-        """
-        if not replay:
-            return self._hub.on(kind, callback)
-        if kind != "login":
-            raise ValueError(f"replay=True is for 'login' events only, not {kind!r}: read session.status")
-        failed = 0
-        with self._login_lock:  # no step is dispatched between the replay and the subscription
-            unsubscribe = self._hub.on(kind, callback)  # checks the callback first
-            for event in self._login_seen:
-                try:
-                    callback(event)
-                except Exception:
-                    logger.exception("a 'login' callback (%r) raised on a replayed step", callback)
-                    failed += 1
-        if failed:  # counted by the board's one writer (outside the lock: the writer may wait for it)
-            self._count_now("callback_errors", failed)
-        return unsubscribe
-
-    def _count_now(self, counter: Literal["callback_errors", "quarantined"], n: int) -> None:
-        """Count on the status board through its writer and wait for it; with no writer running (not
-        started yet, or ended) no thread writes the board, so here."""
-
-        def count() -> None:
-            self._board.count(counter, n, quiet=True)
-
-        try:
-            self._writer.call(count)
-        except (SessionClosed, SyncFailed):
-            count()
-
-    def wait_for(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
-        """Wait for a new message (arriving after this call) that ``predicate`` accepts; return it.
-
-        Example: ``session.wait_for(lambda m: m.chat_name == "Ann" and "?" in m.text, timeout=60)``
-        (``m`` is a :class:`~wxnb.protocol.records.Message`; ``chat``/``sender`` are UserNames).
-
-        Raises:
-            TimeoutError: none within ``timeout`` seconds.
-            LoggedOut, SessionClosed, SyncFailed: the session stopped meanwhile (or before).
-            Exception: whatever ``predicate`` raises.
-        """
-        waiter: queue.SimpleQueue[list[Message] | _Done] = queue.SimpleQueue()
-        with self._lock:
-            self._waiters.append(waiter)
-        try:
-            if self._done.is_set() or self._closed:
-                raise self._terminal_error()
-            deadline = time.monotonic() + timeout
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"no matching message within {timeout} s")
-                try:
-                    item = waiter.get(timeout=left)
-                except queue.Empty:
-                    raise TimeoutError(f"no matching message within {timeout} s") from None
-                if isinstance(item, _Done):
-                    raise self._terminal_error()
-                for message in item:
-                    if predicate(message):
-                        return message
-        finally:
-            with self._lock:
-                self._waiters.remove(waiter)
-
-    def _received(self, messages: list[Message]) -> None:
-        """New messages are in the archive and the tables: tell the callbacks and the waiters."""
-        self._hub.emit_each("message", messages)
-        with self._lock:
-            waiters = list(self._waiters)
-        for waiter in waiters:
-            waiter.put(messages)
-
-    def _wake_waiters(self) -> None:
-        with self._lock:
-            waiters = list(self._waiters)
-        for waiter in waiters:
-            waiter.put(_DONE)
-
-    def _terminal_error(self) -> Exception:
-        """The error that explains why the session is not (or no longer) usable."""
-        failure = self._failure
-        status = self._board.snapshot()
-        if failure is not None and not self._ready.is_set() and isinstance(failure, WxError | StoreError):
-            return failure  # the login failed: its own typed error says why and what to do
-        if failure is not None:
-            error = SyncFailed(f"the session thread stopped: {type(failure).__name__}: {failure}")
-            error.__cause__ = failure
-            return error
-        if status.logout_code is not None:
-            return LoggedOut(status.logout_code)
-        if status.state == "failed":
-            return SyncFailed(f"the sync stopped: {status.last_error}")
-        if self._closed or status.state == "closed":
-            return SessionClosed("the session is closed")
-        if status.state == "logged_out":
-            return SessionClosed(f"logged out: {status.logout_reason}")
-        return SessionClosed(f"the session is {status.state}")
-
-    def _callback_failed(self, kind: str, exc: BaseException) -> None:
-        # On the writer (callbacks run there). Counted quietly: announcing the count would call a
-        # failing status callback again, forever.
-        self._board.count("callback_errors", quiet=True)
-
-    def _status_changed(self, status: SessionStatus) -> None:
-        self._hub.emit("status", status)
-
-    def _deliver_login_event(self, event: LoginEvent) -> None:
-        """A login step, from the session thread: delivered on the writer, in line with the status
-        events, and waited for (a listener sees a step before the login goes on)."""
-        try:
-            self._writer.call(lambda: self._login_event(event))
-        except (SessionClosed, SyncFailed) as exc:  # the session ended under the login: it stops soon
-            logger.info("login step %r not shown: %s", event.phase, exc)
-
-    def _login_event(self, event: LoginEvent) -> None:
-        with self._login_lock:  # one step at a time, so that a replaying subscriber misses none
-            self._login_seen.append(event)
-            for listener in self._login_listeners:
-                try:
-                    listener(event)
-                except Exception:  # a broken listener must not break the login, nor the others
-                    logger.exception("a login event listener raised")
-            self._hub.emit("login", event)
-        with self._progress:
-            self._progress.notify_all()
+    # -- requests, and the login's button -------------------------------------------------------------
 
     def _http_retry(self, endpoint: str, what: str) -> None:
         # Any thread that makes a request (the session thread, a caller's send): the writer counts it.

@@ -7,6 +7,7 @@ session. ``wxnb.login()`` in a notebook returns a :class:`NotebookSession`.
 - :class:`NotebookSession`: a :class:`~wxnb.session.Session` with ``.widget`` (made on first use,
   on the main thread) and ``_repr_mimebundle_`` delegating to it.
 - :class:`NotebookLoginView`: draws the login steps and the status line on a ``LoginWidget``.
+- :class:`NotebookChatView`: what ``session.chat()`` shows: a ``ChatWidget`` following the session.
 - :func:`in_notebook`: whether this runs in a Jupyter kernel.
 
 Importing this package does not import anywidget or IPython: the widget classes load on first use.
@@ -16,6 +17,7 @@ Importing this package does not import anywidget or IPython: the widget classes 
 
 from __future__ import annotations
 
+from wxnb.notebook.chat_view import NotebookChatView
 from wxnb.notebook.login_view import DESKTOP_HINT, ENDED_HINT, NEW_CODE_HINT, NotebookLoginView
 from wxnb.notebook.notebook_session import NotebookSession, NotMainThread, in_notebook
 
@@ -24,6 +26,7 @@ __all__ = [
     "ENDED_HINT",
     "NEW_CODE_HINT",
     "NotMainThread",
+    "NotebookChatView",
     "NotebookLoginView",
     "NotebookSession",
     "in_notebook",

@@ -1,0 +1,285 @@
+"""The chat view in real Chromium: every message type, hostile text, the composer, sends and acks.
+
+Model states come from the real ChatWidget (Python), so what Python sends is what the view accepts.
+Screenshots (light and dark) go to test-output/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.harness_page import T0_MS, Harness
+from tests.browser.waits import RENDER, text_of, wait_for_js
+from wxnb.protocol.records import CATEGORIES
+from wxnb.widgets.chat import ChatWidget, ConversationView, MessageView
+
+T0_S = T0_MS / 1000
+SCHEMA = ("conversations", "open_chat", "window", "has_earlier", "single")
+ROOM = "r:0123456789ab"
+
+XSS = [
+    '<img src=x onerror="window.__pwned=1">',
+    "<script>window.__pwned=1</script>",
+    '"><svg onload="window.__pwned=1">',
+    "<iframe src=javascript:window.__pwned=1></iframe>",
+    "javascript:window.__pwned=1",
+    "&lt;b&gt;entity&lt;/b&gt; <b>bold</b>",
+    "{{constructor.constructor('window.__pwned=1')()}}",
+]
+
+
+def chat_state(
+    conversations: list[ConversationView], chat: str, messages: list[MessageView]
+) -> dict[str, Any]:
+    widget = ChatWidget(min_interval=0)
+    try:
+        widget.set_conversations(conversations)
+        widget.show_conversation(chat, messages)
+        widget.flush()
+        full = widget.get_state()
+        return {k: full[k] for k in SCHEMA}
+    finally:
+        widget.close()
+
+
+def mount(h: Harness, state: dict[str, Any]) -> None:
+    h.page.add_style_tag(url=f"{h.base_url}/static/chat.css")
+    h.page.evaluate(
+        "([url, state]) => window.harness.mount(url, state, {})", [f"{h.base_url}/static/chat.js", state]
+    )
+    wait_for_js(h.page, "() => document.querySelector('.wxnb-chat') !== null", deadline=RENDER)
+
+
+def custom(h: Harness, content: dict[str, Any]) -> None:
+    h.page.evaluate("(c) => window.harness.current.model.emit('msg:custom', c, [])", content)
+    h.tick(50)  # the pane redraws on the next animation frame
+
+
+def texts(h: Harness, selector: str) -> list[str]:
+    """The textContent of every element matching ``selector``, in document order."""
+    return list(h.page.evaluate("(s) => [...document.querySelectorAll(s)].map(n => n.textContent)", selector))
+
+
+def types(h: Harness, selector: str) -> list[str]:
+    """The data-type of every element matching ``selector``."""
+    return list(
+        h.page.evaluate("(s) => [...document.querySelectorAll(s)].map(n => n.dataset.type)", selector)
+    )
+
+
+def sent(h: Harness) -> list[dict[str, Any]]:
+    return list(h.page.evaluate("() => window.harness.current.model.sent"))
+
+
+def one_of_each(t0: float = T0_S - 3600) -> list[MessageView]:
+    out = []
+    for i, category in enumerate(CATEGORIES):
+        out.append(
+            MessageView(
+                str(1000 + i), t0 + i * 10, "@ann", "Ann", i % 3 == 0, category, text=f"{category} body",
+                url="https://example.com/a" if category == "link" else "",
+                file_name="report.pdf" if category == "file" else "",
+            )
+        )  # fmt: skip
+    return out
+
+
+def conversations() -> list[ConversationView]:
+    return [
+        ConversationView(ROOM, "家人群 👨‍👩‍👧", "room", pinned=True, last_time=T0_S - 60, preview="Ann: hi"),
+        ConversationView(
+            "p:000000000001", "Annie ✨", "person", remark="Annie ✨", unread=3, last_time=T0_S - 30
+        ),
+        ConversationView("p:000000000002", "Tom", "person", unread=120, last_time=T0_S - 10),
+    ]
+
+
+def test_every_message_type_is_drawn_as_what_it_is(harness: Harness, screenshots: Path) -> None:
+    messages = one_of_each()
+    mount(harness, chat_state(conversations(), ROOM, messages))
+    page = harness.page
+    assert sorted(types(harness, ".wxnb-chat__bubble, .wxnb-chat__notice")) == sorted(CATEGORIES)
+    notices = page.evaluate(
+        "() => [...document.querySelectorAll('.wxnb-chat__notice')].map(n => n.dataset.type)"
+    )
+    assert sorted(notices) == ["revoke", "status", "system"]
+    assert text_of(page, ".wxnb-chat__bubble[data-type='image'] .wxnb-chat__label") == "[Photo]"
+    assert text_of(page, ".wxnb-chat__bubble[data-type='file'] .wxnb-chat__file") == "report.pdf"
+    link = page.locator(".wxnb-chat__bubble[data-type='link'] a")
+    assert (
+        link.get_attribute("href") == "https://example.com/a"
+        and link.get_attribute("rel") == "noopener noreferrer"
+    )
+    # Own messages on the right, others' on the left; the room shows sender names.
+    assert (
+        page.locator(".wxnb-chat__msg--self").count() > 0
+        and page.locator(".wxnb-chat__msg--other").count() > 0
+    )
+    assert "Ann" in page.evaluate(
+        "() => [...document.querySelectorAll('.wxnb-chat__sender')].map(n => n.textContent)"
+    )
+    # The list: pinned first, then by activity; badges capped.
+    names = page.evaluate("() => [...document.querySelectorAll('.wxnb-chat__name')].map(n => n.textContent)")
+    assert names == ["家人群 👨‍👩‍👧", "Tom", "Annie ✨"]
+    badges = page.evaluate(
+        "() => [...document.querySelectorAll('.wxnb-chat__badge')].map(n => n.textContent)"
+    )
+    assert badges == ["99+", "3"]
+    assert page.locator(".wxnb-chat__day").count() >= 1
+    harness.page.locator(".wxnb-chat").screenshot(
+        path=str(screenshots / "chat-light.png"), animations="disabled"
+    )
+    harness.theme("dark")
+    harness.page.locator(".wxnb-chat").screenshot(
+        path=str(screenshots / "chat-dark.png"), animations="disabled"
+    )
+
+
+@pytest.mark.parametrize("payload", XSS)
+def test_hostile_names_texts_file_names_and_links_are_text_and_run_nothing(
+    harness: Harness, payload: str
+) -> None:
+    dialogs: list[str] = []
+    harness.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    convs = [
+        ConversationView(
+            ROOM, payload, "room", remark=payload, alias=payload, preview=payload, last_time=T0_S
+        )
+    ]
+    messages = [
+        MessageView("1", T0_S - 5, "@x", payload, False, "text", payload),
+        MessageView("2", T0_S - 4, "@x", payload, False, "file", payload, file_name=payload),
+        MessageView("3", T0_S - 3, "@x", payload, False, "link", payload, url=payload),
+        MessageView("4", T0_S - 2, "@x", payload, False, "system", payload),
+        MessageView(
+            "5", T0_S - 1, "@x", payload, False, "link", payload, url=f"https://example.com/?q={payload}"
+        ),
+    ]
+    mount(harness, chat_state(convs, ROOM, messages))
+    custom(
+        harness,
+        {
+            "type": "append",
+            "chat": ROOM,
+            "messages": [MessageView("6", T0_S, "@x", payload, False, "text", payload).to_wire()],
+        },
+    )
+    page = harness.page
+    assert text_of(page, ".wxnb-chat__name") == payload
+    assert text_of(page, ".wxnb-chat__header") == payload
+    assert text_of(page, ".wxnb-chat__file") == payload
+    assert text_of(page, ".wxnb-chat__notice") == payload
+    assert texts(harness, '.wxnb-chat__msg[data-id="6"] .wxnb-chat__text') == [payload]
+    # Every element in the view is one chat.js made (class wxnb-chat*): none came from the text.
+    injected = page.evaluate(
+        "() => [...document.querySelectorAll('.wxnb-chat *')]"
+        ".filter(n => !String(n.className).startsWith('wxnb-chat')).length"
+    )
+    assert injected == 0
+    hrefs = page.evaluate("() => [...document.querySelectorAll('.wxnb-chat a')].map(a => a.href)")
+    assert all(h.startswith("https://example.com/") for h in hrefs)
+    harness.tick(100)
+    assert page.evaluate("() => window.__pwned") is None and dialogs == []
+    assert all(url.startswith((harness.base_url, "data:")) for url in harness.requests)
+
+
+def open_composer(h: Harness) -> None:
+    mount(
+        h,
+        chat_state(
+            conversations(),
+            "p:000000000001",
+            [MessageView("1", T0_S - 60, "@ann", "Ann", False, "text", "hi")],
+        ),
+    )
+    h.page.click(".wxnb-chat__input")
+
+
+def sends(h: Harness) -> list[dict[str, Any]]:
+    return [m for m in sent(h) if m.get("type") == "send"]
+
+
+def test_enter_sends_shift_enter_adds_a_line_and_an_input_method_enter_sends_nothing(
+    harness: Harness,
+) -> None:
+    open_composer(harness)
+    page = harness.page
+    page.keyboard.type("line one")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("line two")
+    assert sends(harness) == []
+    # An input method composing: its Enter picks a candidate (isComposing, keyCode 229).
+    page.evaluate(
+        """() => {
+          const input = document.querySelector('.wxnb-chat__input');
+          input.dispatchEvent(new CompositionEvent('compositionstart', {data: ''}));
+          const key = (init) => input.dispatchEvent(new KeyboardEvent('keydown', {bubbles: true, ...init}));
+          key({key: 'Enter', keyCode: 229, isComposing: true});
+          key({key: 'Enter', isComposing: true});
+          input.dispatchEvent(new CompositionEvent('compositionend', {data: '你好'}));
+          // Safari: the Enter's keydown comes after compositionend, no longer composing.
+          key({key: 'Enter'});
+        }"""
+    )
+    assert sends(harness) == []
+    harness.tick(200)  # later, a real Enter
+    page.keyboard.press("Enter")
+    (request,) = sends(harness)
+    assert request["text"] == "line one\nline two" and request["chat"] == "p:000000000001"
+    assert page.input_value(".wxnb-chat__input") == ""
+    page.keyboard.press("Enter")  # empty: never sent
+    page.keyboard.type("   ")
+    page.keyboard.press("Enter")
+    assert len(sends(harness)) == 1
+
+
+def test_pending_then_echo_then_ack_is_one_sent_bubble(harness: Harness) -> None:
+    open_composer(harness)
+    page = harness.page
+    page.keyboard.type("see you")
+    page.keyboard.press("Enter")
+    harness.tick(50)
+    assert text_of(page, ".wxnb-chat__status") == "Sending…"
+    (request,) = sends(harness)
+    echo = MessageView("900", T0_S, "@me", "Me", True, "text", "see you").to_wire()
+    custom(harness, {"type": "append", "chat": "p:000000000001", "messages": [echo]})
+    custom(harness, {"type": "ack", "cid": request["cid"], "ok": True, "msg_id": "900"})
+    bubbles = page.evaluate(
+        "() => [...document.querySelectorAll('.wxnb-chat__msg--self')].map(n => n.dataset.id)"
+    )
+    assert bubbles == ["900"] and page.locator(".wxnb-chat__status").count() == 0
+
+
+def test_a_failed_send_shows_why_and_retry_sends_once_more(harness: Harness) -> None:
+    open_composer(harness)
+    page = harness.page
+    page.keyboard.type("too often")
+    page.keyboard.press("Enter")
+    (first,) = sends(harness)
+    custom(harness, {"type": "ack", "cid": first["cid"], "ok": False, "error": "rate limited (1205)"})
+    assert "rate limited (1205)" in text_of(page, ".wxnb-chat__status--failed")
+    page.click(".wxnb-chat__retry")
+    harness.tick(50)
+    retries = sends(harness)[1:]
+    assert len(retries) == 1 and retries[0]["text"] == "too often" and retries[0]["cid"] != first["cid"]
+    custom(harness, {"type": "ack", "cid": retries[0]["cid"], "ok": True, "msg_id": "901"})
+    assert (
+        page.locator(".wxnb-chat__msg--self").count() == 1 and page.locator(".wxnb-chat__status").count() == 0
+    )
+
+
+def test_search_filters_and_escape_clears_it_and_clicking_opens(harness: Harness) -> None:
+    mount(harness, chat_state(conversations(), ROOM, []))
+    page = harness.page
+    page.fill(".wxnb-chat__search", "annie")
+    assert page.evaluate(
+        "() => [...document.querySelectorAll('.wxnb-chat__name')].map(n => n.textContent)"
+    ) == ["Annie ✨"]
+    page.press(".wxnb-chat__search", "Escape")
+    assert page.locator(".wxnb-chat__item").count() == 3
+    page.click(".wxnb-chat__item[data-id='p:000000000002']")
+    assert {"type": "open", "chat": "p:000000000002"} in sent(harness)
+    assert {"type": "hello"} in sent(harness)

@@ -6,6 +6,10 @@ import {
   applyAck, atBottom, badgeText, enterAction, filterConversations, layoutMessages, mergeMessages,
   pendingMessage, safeHref, sendable, sortConversations, typeLabel,
 } from "./lib/chat.js";
+import { safeImageUrl } from "./lib/dataurl.js";
+
+/** Types whose bubble shows a picture fetched by the kernel (webwxgetmsgimg), as a data: URL. */
+const PICTURED = new Set(["image", "sticker"]);
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"']+/g;
 
@@ -66,8 +70,9 @@ function newCid() {
 }
 
 /** The body of one bubble, by type.
- * @param {HTMLElement} bubble @param {import("./lib/chat.js").ChatMessage} msg */
-function fillBubble(bubble, msg) {
+ * @param {HTMLElement} bubble @param {import("./lib/chat.js").ChatMessage} msg
+ * @param {(msg: import("./lib/chat.js").ChatMessage) => string} picture  its data: URL, "" until known */
+function fillBubble(bubble, msg, picture) {
   bubble.dataset.type = msg.type;
   if (msg.revoked) {
     bubble.classList.add("wxnb-chat__bubble--revoked");
@@ -81,6 +86,17 @@ function fillBubble(bubble, msg) {
     return;
   }
   make("span", "wxnb-chat__label", bubble, typeLabel(msg.type));
+  if (PICTURED.has(msg.type)) {
+    // A fixed frame: the picture arriving later never moves the messages below it.
+    const frame = make("div", "wxnb-chat__pic", bubble);
+    const img = /** @type {HTMLImageElement} */ (make("img", "wxnb-chat__img", frame));
+    img.alt = typeLabel(msg.type);
+    img.dataset.pic = msg.id;
+    const url = safeImageUrl(picture(msg));
+    if (url) img.src = url;
+    else img.hidden = true;
+    return;
+  }
   if (msg.type === "link") {
     const href = safeHref(msg.url);
     const title = msg.text || msg.url || "";
@@ -134,6 +150,17 @@ function render({ model, el }) {
   let keepFromBottom = /** @type {number | null} */ (null);
   /** @type {import("./lib/chat.js").Conversation[]} */
   let shown = [];
+  /** @type {Map<string, string>} msg id -> data: URL ("" when the kernel has none) */
+  const pictures = new Map();
+
+  /** @param {import("./lib/chat.js").ChatMessage} msg */
+  function picture(msg) {
+    const known = pictures.get(msg.id);
+    if (known !== undefined) return known;
+    pictures.set(msg.id, ""); // asked once per view
+    model.send({ type: "media", chat: openChat, id: msg.id });
+    return "";
+  }
 
   const conversationOf = (/** @type {string} */ id) =>
     (model.get("conversations") || []).find((/** @type {any} */ c) => c.id === id);
@@ -190,7 +217,7 @@ function render({ model, el }) {
       if (row.first && room && !msg.self) make("div", "wxnb-chat__sender", line, msg.name || msg.sender);
       const bubble = make("div", "wxnb-chat__bubble", line);
       bubble.title = new Date(msg.t).toLocaleString();
-      fillBubble(bubble, msg);
+      fillBubble(bubble, msg, picture);
       if (msg.status === "pending") make("span", "wxnb-chat__status", line, "Sending…");
       if (msg.status === "failed") {
         const failed = make("span", "wxnb-chat__status wxnb-chat__status--failed", line, `Not sent: ${msg.error ?? ""} `);
@@ -258,6 +285,18 @@ function render({ model, el }) {
   /** @param {any} content */
   function onCustom(content) {
     if (!content || typeof content !== "object") return;
+    if (content.type === "media") {
+      const url = safeImageUrl(content.url);
+      pictures.set(String(content.id), url);
+      for (const img of rowsBox.querySelectorAll("img[data-pic]")) {
+        const image = /** @type {HTMLImageElement} */ (img);
+        if (image.dataset.pic === content.id && url) {
+          image.src = url;
+          image.hidden = false;
+        }
+      }
+      return;
+    }
     if (content.type === "ack") {
       window = applyAck(window, content);
       schedule();

@@ -6,6 +6,7 @@ Screenshots (light and dark) go to test-output/.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests.browser.harness_page import T0_MS, Harness
 from tests.browser.waits import RENDER, text_of, wait_for_js
+from tests.pictures import png_bytes
 from wxnb.protocol.records import CATEGORIES
 from wxnb.widgets.chat import ChatWidget, ConversationView, MessageView
 
@@ -283,3 +285,33 @@ def test_search_filters_and_escape_clears_it_and_clicking_opens(harness: Harness
     page.click(".wxnb-chat__item[data-id='p:000000000002']")
     assert {"type": "open", "chat": "p:000000000002"} in sent(harness)
     assert {"type": "hello"} in sent(harness)
+
+
+def picture_url() -> str:
+    return "data:image/png;base64," + base64.b64encode(png_bytes(32, 3)).decode()
+
+
+def test_a_picture_is_asked_for_once_and_only_a_data_url_is_shown(harness: Harness) -> None:
+    evil = f"{harness.base_url}/evil.jpg"
+    messages = [
+        MessageView("7", T0_S - 20, "@ann", "Ann", False, "image"),
+        MessageView("8", T0_S - 10, "@ann", "Ann", False, "image"),
+    ]
+    mount(harness, chat_state(conversations(), "p:000000000001", messages))
+    asked = [m["id"] for m in sent(harness) if m.get("type") == "media"]
+    assert asked == ["7", "8"]
+    page = harness.page
+    where = "() => [...document.querySelectorAll('.wxnb-chat__msg')].map(m => m.getBoundingClientRect().top)"
+    before = page.evaluate(where)
+    custom(harness, {"type": "media", "id": "7", "url": picture_url()})
+    custom(harness, {"type": "media", "id": "8", "url": evil})
+    # The picture's frame has a fixed size: its arrival moved nothing.
+    assert page.evaluate(where) == before
+    later = MessageView("9", T0_S, "@ann", "Ann", False, "text", "x").to_wire()
+    custom(harness, {"type": "append", "chat": "p:000000000001", "messages": [later]})
+    sources = page.evaluate(
+        "() => [...document.querySelectorAll('img.wxnb-chat__img')].map(i => i.getAttribute('src'))"
+    )
+    assert sources == [picture_url(), None]
+    assert len([m for m in sent(harness) if m.get("type") == "media"]) == 2  # redraws ask nothing again
+    assert not any(url.endswith("/evil.jpg") for url in harness.requests)

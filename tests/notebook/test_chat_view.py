@@ -151,3 +151,20 @@ def test_load_earlier_pages_back_from_the_oldest_message_held(sim: Simulator, nb
 def test_a_name_that_matches_nobody_makes_no_widget(nb: NotebookSession) -> None:
     with pytest.raises(RecipientNotFound):
         nb.chat("nobody at all")
+
+
+def test_a_picture_is_fetched_on_demand_and_sent_as_a_data_url(sim: Simulator, nb: NotebookSession) -> None:
+    widget = nb.chat("Annie ✨")
+    sent = capture(widget)
+    msg_id = sim.phone.send(("friend", ANN), kind="image")
+    wait_until(lambda: msg_id in {m["id"] for m in widget.current_window}, what="the image in the window")
+    widget._handle_custom_msg({"type": "media", "chat": widget.open_chat, "id": msg_id}, [])
+    answer = wait_until(lambda: next((c for c in sent if c["type"] == "media"), None), what="the picture")
+    assert answer["id"] == msg_id and str(answer["url"]).startswith("data:image/jpeg;base64,/9j/")
+    text = nb.send("Annie ✨", "not a picture")
+    widget._handle_custom_msg({"type": "media", "chat": widget.open_chat, "id": text.msg_id}, [])
+    refused = wait_until(
+        lambda: next((c for c in sent if c["type"] == "media" and c["id"] == text.msg_id), None),
+        what="the refusal",
+    )
+    assert "url" not in refused and refused["error"]

@@ -6,7 +6,7 @@ import pytest
 
 from tests.widgets.conftest import FakeTime
 from wxnb.widgets.chat import ChatWidget, ConversationView, MessageView
-from wxnb.widgets.errors import WidgetInputError
+from wxnb.widgets.errors import InvalidImageDataUrl, WidgetInputError
 
 T0 = 1_700_000_000
 
@@ -148,3 +148,23 @@ def test_bad_rows_get_typed_errors(widget: ChatWidget) -> None:
         widget.show_conversation("p:a", [MessageView("1", float("nan"), "@a", "A", False, "text")])
     with pytest.raises(WidgetInputError, match="window_size"):
         ChatWidget(window_size=0)
+
+
+def test_picture_requests_reach_the_callback_and_only_image_data_urls_go_back(
+    widget: ChatWidget, sent: list[dict[str, object]]
+) -> None:
+    asked: list[tuple[str, str]] = []
+    widget.on_media(lambda chat, msg_id: asked.append((chat, msg_id)))
+    widget._handle_custom_msg({"type": "media", "chat": "p:a", "id": "42"}, [])
+    widget._handle_custom_msg({"type": "media", "chat": "p:a"}, [])  # no id: ignored
+    assert asked == [("p:a", "42")]
+    jpeg = "data:image/jpeg;base64,/9j/4AAQSkZJRg=="
+    widget.media("42", url=jpeg)
+    widget.media("43", error="no picture for a text message")
+    assert sent == [
+        {"type": "media", "id": "42", "url": jpeg},
+        {"type": "media", "id": "43", "error": "no picture for a text message"},
+    ]
+    with pytest.raises(InvalidImageDataUrl):
+        widget.media("44", url="https://example.com/x.jpg")
+    assert len(sent) == 2

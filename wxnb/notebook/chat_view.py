@@ -23,8 +23,10 @@ Example (in a notebook)::
 
 from __future__ import annotations
 
+import base64
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
@@ -34,6 +36,7 @@ import pandas as pd
 from wxnb.errors import Error
 from wxnb.protocol import Message
 from wxnb.session.events import ContactsChange
+from wxnb.widgets.images import image_data_url
 
 if TYPE_CHECKING:
     from wxnb.session import Session
@@ -47,6 +50,7 @@ SKIPPED_TYPES: Final = frozenset({"status"})
 """Message types the chat never shows (status notifications: "opened a chat on the phone")."""
 
 _PREVIEW_CHARS: Final = 80
+_PICTURES_KEPT: Final = 200  # thumbnails kept for redraws (about 2 MB)
 
 
 def _seconds(value: object) -> float:
@@ -70,12 +74,14 @@ class NotebookChatView:
         self.widget = widget
         self.session = session
         self._unread: dict[str, int] = {}
+        self._pictures: OrderedDict[str, str] = OrderedDict()  # msg_id -> data URL, the latest few
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wxnb-chat")
         self._detach: list[Callable[[], None]] = [
             widget.on_open(self.open),
             widget.on_send(self._on_send),
             widget.on_earlier(self._on_earlier),
+            widget.on_media(self._on_media),
             session.on("message", self._on_message),
             session.on("contacts", self._on_contacts),
         ]
@@ -241,6 +247,28 @@ class NotebookChatView:
         start = max(0, end - self.widget.window_size)
         views = [self._message_view(row) for _, row in shown.iloc[start:end].iterrows()]
         self.widget.earlier(chat, views, has_earlier=start > 0)
+
+    def _on_media(self, chat: str, msg_id: str) -> None:
+        with self._lock:
+            known = self._pictures.get(msg_id)
+        if known is not None:
+            self.widget.media(msg_id, url=known)
+            return
+        self._run(self._fetch_picture, msg_id)
+
+    def _fetch_picture(self, msg_id: str) -> None:
+        """A thumbnail from the server (webwxgetmsgimg), as a data URL built here (never a remote URL)."""
+        try:
+            jpeg = self.session.message_image(msg_id)
+            url = image_data_url("data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"))
+        except Error as exc:  # no picture: the bubble keeps its label, and says why
+            self.widget.media(msg_id, error=str(exc))
+            return
+        with self._lock:
+            self._pictures[msg_id] = url
+            while len(self._pictures) > _PICTURES_KEPT:
+                self._pictures.popitem(last=False)
+        self.widget.media(msg_id, url=url)
 
     # -- the session's events (its writer thread) --------------------------------------------------
 

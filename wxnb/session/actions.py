@@ -180,6 +180,23 @@ class SessionActions:
                 break
         client.revoke(chat, msg_id, client_msg_id)
 
+    def message_image(self, message: object, *, thumbnail: bool = True) -> bytes:
+        """The picture of an image, sticker or video message (JPEG bytes), fetched from the server.
+
+        ``message``: a record, a row of :attr:`messages`, or a msg_id (as :meth:`revoke` takes).
+        ``thumbnail``: the small picture the chat shows (``False``: the full-size one). One request
+        from the caller's thread; nothing is written.
+
+        Example: ``jpeg = session.message_image(session.messages.query("type == 'image'").iloc[-1])``
+
+        Raises:
+            MessageNotFound: no such message here. NotReady, SessionClosed: no usable session.
+            WxError: the request failed (the server has no picture for it: a text message...).
+        """
+        store, client, _ = self._require_ready()
+        msg_id, _ = self._message_ref(message, store)
+        return client.get_message_image(msg_id, thumbnail=thumbnail)
+
     @staticmethod
     def _message_ref(message: object, store: Store) -> tuple[str, str]:
         if isinstance(message, Message):

@@ -37,6 +37,7 @@ import traitlets
 from wxnb.widgets.bundle import static_file
 from wxnb.widgets.coalesce import Coalescer, Scheduler, thread_timer
 from wxnb.widgets.errors import WidgetInputError
+from wxnb.widgets.images import image_data_url
 
 __all__ = ["DEFAULT_WINDOW", "ChatWidget", "ConversationView", "MessageView"]
 
@@ -51,6 +52,7 @@ MAX_TEXT: Final = 16_000
 OpenCallback = Callable[[str], None]
 SendCallback = Callable[[str, str, str], None]  # (chat id, text, client id)
 EarlierCallback = Callable[[str, str], None]  # (chat id, id of the oldest message the view holds)
+MediaCallback = Callable[[str, str], None]  # (chat id, message id)
 
 
 def _str(value: object, what: str) -> str:
@@ -220,6 +222,7 @@ class ChatWidget(anywidget.AnyWidget):
         self._open_callbacks: list[OpenCallback] = []
         self._send_callbacks: list[SendCallback] = []
         self._earlier_callbacks: list[EarlierCallback] = []
+        self._media_callbacks: list[MediaCallback] = []
         self.on_msg(self._on_frontend_msg)
 
     # -- what the glue calls ---------------------------------------------------------------------
@@ -294,6 +297,18 @@ class ChatWidget(anywidget.AnyWidget):
         else:
             self._post({"type": "ack", "cid": cid, "ok": True, "msg_id": msg_id})
 
+    def media(self, msg_id: str, *, url: str = "", error: str = "") -> None:
+        """Answer a view's picture request: the message's thumbnail as an image ``data:`` URL (checked
+        with :func:`~wxnb.widgets.images.image_data_url`), or why there is none.
+
+        Raises:
+            InvalidImageDataUrl: ``url`` is not a base64 PNG/JPEG/GIF/WebP data URL.
+        """
+        if url:
+            self._post({"type": "media", "id": msg_id, "url": image_data_url(url)})
+        else:
+            self._post({"type": "media", "id": msg_id, "error": error or "no picture"})
+
     @property
     def current_window(self) -> list[dict[str, object]]:
         """The open conversation's window as the page holds it now (a copy)."""
@@ -311,6 +326,10 @@ class ChatWidget(anywidget.AnyWidget):
     def on_earlier(self, callback: EarlierCallback) -> Callable[[], None]:
         """Call ``callback(chat, before_id)`` when a view wants older messages (answer: :meth:`earlier`)."""
         return self._subscribe(self._earlier_callbacks, callback)
+
+    def on_media(self, callback: MediaCallback) -> Callable[[], None]:
+        """Call ``callback(chat, msg_id)`` when a view needs a picture (answer: :meth:`media`)."""
+        return self._subscribe(self._media_callbacks, callback)
 
     def flush(self) -> None:
         """Apply a pending (coalesced) update now."""
@@ -367,6 +386,7 @@ class ChatWidget(anywidget.AnyWidget):
                 "open": self._open_callbacks,
                 "send": self._send_callbacks,
                 "earlier": self._earlier_callbacks,
+                "media": self._media_callbacks,
             }
             callbacks = list(table.get(str(kind), []))
         if kind == "open":
@@ -385,6 +405,11 @@ class ChatWidget(anywidget.AnyWidget):
         elif kind == "earlier":
             before = content.get("before")
             args = (chat, before if isinstance(before, str) else "")
+        elif kind == "media":
+            msg_id = content.get("id")
+            if not isinstance(msg_id, str) or not msg_id:
+                return
+            args = (chat, msg_id)
         else:
             return
         for callback in callbacks:

@@ -315,3 +315,62 @@ def test_a_picture_is_asked_for_once_and_only_a_data_url_is_shown(harness: Harne
     assert sources == [picture_url(), None]
     assert len([m for m in sent(harness) if m.get("type") == "media"]) == 2  # redraws ask nothing again
     assert not any(url.endswith("/evil.jpg") for url in harness.requests)
+
+
+def many(n: int, start: int = 0) -> list[MessageView]:
+    return [
+        MessageView(str(10_000 + i), T0_S - 10_000 + i, "@ann", "Ann", False, "text", f"line {i}")
+        for i in range(start, start + n)
+    ]
+
+
+def scroll_state(h: Harness) -> dict[str, float]:
+    found: dict[str, float] = h.page.evaluate(
+        "() => { const s = document.querySelector('.wxnb-chat__scroller');"
+        " return {top: s.scrollTop, height: s.scrollHeight, client: s.clientHeight}; }"
+    )
+    return found
+
+
+def test_new_messages_follow_the_bottom_only_when_the_reader_is_there(harness: Harness) -> None:
+    mount(harness, chat_state(conversations(), "p:000000000001", many(60)))
+    at = scroll_state(harness)
+    assert at["height"] - at["top"] - at["client"] <= 1  # opened at the bottom
+    custom(
+        harness, {"type": "append", "chat": "p:000000000001", "messages": [m.to_wire() for m in many(2, 60)]}
+    )
+    at = scroll_state(harness)
+    assert (
+        at["height"] - at["top"] - at["client"] <= 1
+        and not harness.page.locator(".wxnb-chat__new").is_visible()
+    )
+    harness.page.evaluate("() => { document.querySelector('.wxnb-chat__scroller').scrollTop = 100; }")
+    custom(
+        harness, {"type": "append", "chat": "p:000000000001", "messages": [m.to_wire() for m in many(3, 62)]}
+    )
+    assert scroll_state(harness)["top"] == 100  # the reader stays where they were
+    assert text_of(harness.page, ".wxnb-chat__new") == "3 new messages"
+    harness.page.click(".wxnb-chat__new")
+    at = scroll_state(harness)
+    assert at["height"] - at["top"] - at["client"] <= 1
+
+
+def test_load_earlier_keeps_what_the_reader_sees_in_place(harness: Harness) -> None:
+    state = chat_state(conversations(), "p:000000000001", many(40, 40))
+    mount(harness, {**state, "has_earlier": True})
+    harness.page.evaluate("() => { document.querySelector('.wxnb-chat__scroller').scrollTop = 0; }")
+    first = "() => document.querySelector('.wxnb-chat__msg[data-id=\"10040\"]').getBoundingClientRect().top"
+    before = harness.page.evaluate(first)
+    harness.page.click(".wxnb-chat__earlier")
+    request = [m for m in sent(harness) if m.get("type") == "earlier"]
+    assert request == [{"type": "earlier", "chat": "p:000000000001", "before": "10040"}]
+    page = {
+        "type": "earlier",
+        "chat": "p:000000000001",
+        "messages": [m.to_wire() for m in many(40)],
+        "has_earlier": False,
+    }
+    custom(harness, page)
+    assert harness.page.locator(".wxnb-chat__msg").count() == 80
+    assert abs(harness.page.evaluate(first) - before) <= 1
+    assert not harness.page.locator(".wxnb-chat__earlier").is_visible()

@@ -4,7 +4,7 @@
 // no innerHTML anywhere (docs/frontend.md, "Chat widget").
 import {
   applyAck, atBottom, badgeText, enterAction, filterConversations, layoutMessages, mergeMessages,
-  pendingMessage, safeHref, sendable, sortConversations, typeLabel,
+  pendingMessage, safeHref, sendable, sortConversations, typeLabel, WINDOW,
 } from "./lib/chat.js";
 import { safeImageUrl } from "./lib/dataurl.js";
 
@@ -304,9 +304,15 @@ function render({ model, el }) {
     }
     if (content.chat !== openChat) return;
     if (content.type === "append") {
-      const before = window.length;
-      window = mergeMessages(window, content.messages || []);
-      if (!atBottom(scroller)) unseen += Math.max(0, window.length - before);
+      const following = atBottom(scroller);
+      const ids = new Set(window.map((m) => m.id));
+      const fresh = (content.messages || []).filter((/** @type {any} */ m) => !ids.has(m.id)).length;
+      // Following the bottom, the page keeps one window (older ones come back with "load earlier");
+      // a reader scrolled up keeps everything, so nothing moves under them.
+      const merged = mergeMessages(window, content.messages || [], following ? WINDOW : Infinity);
+      if (merged.length < window.length + fresh) hasEarlier = true;
+      window = merged;
+      if (!following) unseen += fresh;
       schedule();
     } else if (content.type === "earlier") {
       keepFromBottom = scroller.scrollHeight - scroller.scrollTop;

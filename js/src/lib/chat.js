@@ -19,6 +19,9 @@ export const GROUP_GAP_MS = 5 * 60 * 1000;
 /** An Enter this soon after `compositionend` belongs to the input method (Safari's order). */
 export const IME_GRACE_MS = 50;
 
+/** Messages the page keeps while following the bottom (the kernel's window, ChatWidget.window_size). */
+export const WINDOW = 200;
+
 /** The reader "is at the bottom" within this many pixels. */
 export const FOLLOW_SLACK_PX = 8;
 

@@ -168,3 +168,32 @@ def test_a_picture_is_fetched_on_demand_and_sent_as_a_data_url(sim: Simulator, n
         what="the refusal",
     )
     assert "url" not in refused and refused["error"]
+
+
+def test_a_closed_widget_stops_following_the_session(sim: Simulator, nb: NotebookSession) -> None:
+    widget = nb.chat("Annie ✨")
+    sent = capture(widget)
+    widget.close()
+    seen: list[str] = []
+    nb.on("message", lambda m: seen.append(m.msg_id))
+    msg_id = sim.phone.send(("friend", ANN), "after the close")
+    wait_until(lambda: msg_id in seen, what="the message in the session")
+    assert [c for c in sent if c["type"] == "append"] == []
+    assert msg_id not in {m["id"] for m in widget.current_window}  # the view no longer feeds it
+
+
+def test_a_revoked_message_is_shown_revoked(sim: Simulator, nb: NotebookSession) -> None:
+    widget = nb.chat("Annie ✨")
+    sent = capture(widget)
+    msg_id = sim.phone.send(("friend", ANN), "oops")
+    wait_until(lambda: msg_id in {m["id"] for m in widget.current_window}, what="the message")
+    sim.phone.revoke(msg_id)
+
+    def revoked() -> bool:
+        return any(m.get("revoked") for m in widget.current_window if m["id"] == msg_id)
+
+    wait_until(revoked, what="the message marked revoked")
+    marked = [m for c in sent if c["type"] == "append" for m in c["messages"] if m["id"] == msg_id]  # type: ignore[attr-defined]
+    assert marked[-1]["revoked"] is True
+    notices = [m for m in widget.current_window if m["type"] == "revoke"]
+    assert len(notices) == 1 and notices[0]["text"]

@@ -85,6 +85,11 @@ class NotebookChatView:
             session.on("message", self._on_message),
             session.on("contacts", self._on_contacts),
         ]
+        widget.observe(self._on_comm, names="comm")  # closed by the person: stop following
+
+    def _on_comm(self, change: dict[str, Any]) -> None:
+        if change.get("new") is None:
+            self.detach()
 
     def detach(self) -> None:
         """Stop following the session and answering the widget (pending actions still finish)."""

@@ -34,7 +34,6 @@ from wxnb.session import Session, SessionStatus
 from wxnb.widgets.errors import FrontendBundleMissing, WidgetError
 
 if TYPE_CHECKING:
-    from wxnb.notebook.chat_view import NotebookChatView
     from wxnb.widgets.chat import ChatWidget
     from wxnb.widgets.login import LoginWidget
 
@@ -93,7 +92,6 @@ class NotebookSession(Session):
         self._avatar_lock = threading.Lock()
         self._avatar_fetched = False
         self._avatar_watched = False  # _fetch_avatar subscribed (with the first view)
-        self._chat_views: list[NotebookChatView] = []
 
     # -- the widget (main thread) ------------------------------------------------------------------
 
@@ -149,8 +147,7 @@ class NotebookSession(Session):
             chat = self.recipient(to)  # checked before a widget exists: a bad name makes nothing
         else:
             self._require_ready()  # NotReady before the login, like every other action
-        view = NotebookChatView(ChatWidget(), self)
-        self._chat_views.append(view)
+        view = NotebookChatView(ChatWidget(), self)  # kept alive by its subscriptions; detached on close
         if chat is None:
             view.show_all()
         else:

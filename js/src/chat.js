@@ -71,8 +71,9 @@ function newCid() {
 
 /** The body of one bubble, by type.
  * @param {HTMLElement} bubble @param {import("./lib/chat.js").ChatMessage} msg
- * @param {(msg: import("./lib/chat.js").ChatMessage) => string} picture  its data: URL, "" until known */
-function fillBubble(bubble, msg, picture) {
+ * @param {(msg: import("./lib/chat.js").ChatMessage) => string} picture  its data: URL, "" until known
+ * @param {(bubble: HTMLElement, msg: import("./lib/chat.js").ChatMessage) => void} [download]  draws a file's Download */
+function fillBubble(bubble, msg, picture, download) {
   bubble.dataset.type = msg.type;
   if (msg.revoked) {
     bubble.classList.add("wxnb-chat__bubble--revoked");
@@ -106,6 +107,7 @@ function fillBubble(bubble, msg, picture) {
   }
   if (msg.type === "file") {
     make("span", "wxnb-chat__file", bubble, msg.file || msg.text || "file");
+    if (!msg.status && download) download(bubble, msg);
     return;
   }
   const detail = msg.file || msg.text;
@@ -152,6 +154,25 @@ function render({ model, el }) {
   let shown = [];
   /** @type {Map<string, string>} msg id -> data: URL ("" when the kernel has none) */
   const pictures = new Map();
+
+  /** @type {Map<string, string>} msg id -> what its Download says ("" while saving) */
+  const downloads = new Map();
+
+  /** A file's Download button, or what became of it (saved where, or why not).
+   * @param {HTMLElement} bubble @param {import("./lib/chat.js").ChatMessage} msg */
+  function downloadControl(bubble, msg) {
+    const said = downloads.get(msg.id);
+    if (said !== undefined) {
+      make("div", "wxnb-chat__download-state", bubble, said || "Saving…");
+      return;
+    }
+    const button = make("button", "wxnb-chat__download", bubble, "Download");
+    button.addEventListener("click", () => {
+      downloads.set(msg.id, "");
+      model.send({ type: "download", chat: openChat, id: msg.id });
+      schedule();
+    });
+  }
 
   /** @param {import("./lib/chat.js").ChatMessage} msg */
   function picture(msg) {
@@ -217,7 +238,7 @@ function render({ model, el }) {
       if (row.first && room && !msg.self) make("div", "wxnb-chat__sender", line, msg.name || msg.sender);
       const bubble = make("div", "wxnb-chat__bubble", line);
       bubble.title = new Date(msg.t).toLocaleString();
-      fillBubble(bubble, msg, picture);
+      fillBubble(bubble, msg, picture, downloadControl);
       if (msg.status === "pending") make("span", "wxnb-chat__status", line, "Sending…");
       if (msg.status === "failed") {
         const failed = make("span", "wxnb-chat__status wxnb-chat__status--failed", line, `Not sent: ${msg.error ?? ""} `);
@@ -295,6 +316,11 @@ function render({ model, el }) {
           image.hidden = false;
         }
       }
+      return;
+    }
+    if (content.type === "download") {
+      downloads.set(String(content.id), content.path ? `Saved to ${content.path}` : `Not saved: ${content.error ?? ""}`);
+      schedule();
       return;
     }
     if (content.type === "ack") {

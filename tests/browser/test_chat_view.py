@@ -374,3 +374,21 @@ def test_load_earlier_keeps_what_the_reader_sees_in_place(harness: Harness) -> N
     assert harness.page.locator(".wxnb-chat__msg").count() == 80
     assert abs(harness.page.evaluate(first) - before) <= 1
     assert not harness.page.locator(".wxnb-chat__earlier").is_visible()
+
+
+def test_a_file_downloads_on_click_and_says_where_it_went(harness: Harness) -> None:
+    file = MessageView("70", T0_S - 20, "@ann", "Ann", False, "file", file_name="q.pdf")
+    mount(harness, chat_state(conversations(), "p:000000000001", [file]))
+    page = harness.page
+    page.click(".wxnb-chat__download")
+    harness.tick(50)
+    assert [m for m in sent(harness) if m.get("type") == "download"] == [
+        {"type": "download", "chat": "p:000000000001", "id": "70"}
+    ]
+    assert text_of(page, ".wxnb-chat__download-state") == "Saving…"
+    custom(harness, {"type": "download", "id": "70", "path": '<img src=x onerror="window.__pwned=1">/q.pdf'})
+    assert (
+        text_of(page, ".wxnb-chat__download-state") == 'Saved to <img src=x onerror="window.__pwned=1">/q.pdf'
+    )
+    assert page.locator(".wxnb-chat__download").count() == 0
+    assert page.evaluate("() => window.__pwned") is None

@@ -197,3 +197,27 @@ def test_a_revoked_message_is_shown_revoked(sim: Simulator, nb: NotebookSession)
     assert marked[-1]["revoked"] is True
     notices = [m for m in widget.current_window if m["type"] == "revoke"]
     assert len(notices) == 1 and notices[0]["text"]
+
+
+def test_download_saves_the_file_and_says_where(sim: Simulator, nb: NotebookSession, tmp_path: Path) -> None:
+    msg_id = sim.phone.send(
+        ("friend", ANN), kind="file", fields={"file_name": "notes.txt", "file_size": 5000}
+    )
+    wait_until(lambda: msg_id in set(nb.messages.msg_id), what="the file message")
+    widget = ChatWidget()
+    view = NotebookChatView(widget, nb, downloads=tmp_path / "dl")
+    try:
+        sent = capture(widget)
+        widget._handle_custom_msg({"type": "download", "chat": "p:x", "id": msg_id}, [])
+        text = nb.send("Annie ✨", "not a file")
+        widget._handle_custom_msg({"type": "download", "chat": "p:x", "id": text.msg_id}, [])
+        replies = wait_until(
+            lambda: [c for c in sent if c["type"] == "download"] if len(sent) >= 2 else None,
+            what="two download replies",
+        )
+        saved, refused = replies
+        assert saved == {"type": "download", "id": msg_id, "path": str(tmp_path / "dl" / "notes.txt")}
+        assert (tmp_path / "dl" / "notes.txt").stat().st_size == 5000
+        assert refused["id"] == text.msg_id and "not a file" in str(refused["error"])
+    finally:
+        view.detach()

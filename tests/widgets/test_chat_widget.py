@@ -168,3 +168,18 @@ def test_picture_requests_reach_the_callback_and_only_image_data_urls_go_back(
     with pytest.raises(InvalidImageDataUrl):
         widget.media("44", url="https://example.com/x.jpg")
     assert len(sent) == 2
+
+
+def test_download_requests_reach_the_callback_and_the_outcome_goes_back(
+    widget: ChatWidget, sent: list[dict[str, object]]
+) -> None:
+    asked: list[tuple[str, str]] = []
+    widget.on_download(lambda chat, msg_id: asked.append((chat, msg_id)))
+    widget._handle_custom_msg({"type": "download", "chat": "p:a", "id": "42"}, [])
+    assert asked == [("p:a", "42")]
+    widget.downloaded("42", path="downloads/a.pdf")
+    widget.downloaded("43", error="HTTP 404 Not Found")
+    assert sent == [
+        {"type": "download", "id": "42", "path": "downloads/a.pdf"},
+        {"type": "download", "id": "43", "error": "HTTP 404 Not Found"},
+    ]

@@ -29,6 +29,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
@@ -67,11 +68,12 @@ class NotebookChatView:
     """Draws a session on a :class:`~wxnb.widgets.chat.ChatWidget` and carries out its requests.
 
     Made by ``session.chat()`` (:class:`~wxnb.notebook.NotebookSession`); call :meth:`detach` to
-    stop following the session.
+    stop following the session. ``downloads``: where a file bubble's Download saves the file.
     """
 
-    def __init__(self, widget: ChatWidget, session: Session) -> None:
+    def __init__(self, widget: ChatWidget, session: Session, downloads: str | Path = "downloads") -> None:
         self.widget = widget
+        self.downloads = Path(downloads)  # where Download saves files (relative: to the kernel's cwd)
         self.session = session
         self._unread: dict[str, int] = {}
         self._pictures: OrderedDict[str, str] = OrderedDict()  # msg_id -> data URL, the latest few
@@ -82,6 +84,7 @@ class NotebookChatView:
             widget.on_send(self._on_send),
             widget.on_earlier(self._on_earlier),
             widget.on_media(self._on_media),
+            widget.on_download(self._on_download),
             session.on("message", self._on_message),
             session.on("contacts", self._on_contacts),
         ]
@@ -274,6 +277,17 @@ class NotebookChatView:
             while len(self._pictures) > _PICTURES_KEPT:
                 self._pictures.popitem(last=False)
         self.widget.media(msg_id, url=url)
+
+    def _on_download(self, chat: str, msg_id: str) -> None:
+        self._run(self._download, msg_id)
+
+    def _download(self, msg_id: str) -> None:
+        try:
+            path = self.session.download(msg_id, self.downloads)
+        except (Error, ValueError, OSError) as exc:  # the bubble says why; nothing half-saved stays
+            self.widget.downloaded(msg_id, error=str(exc))
+            return
+        self.widget.downloaded(msg_id, path=str(path))
 
     # -- the session's events (its writer thread) --------------------------------------------------
 

@@ -53,6 +53,7 @@ OpenCallback = Callable[[str], None]
 SendCallback = Callable[[str, str, str], None]  # (chat id, text, client id)
 EarlierCallback = Callable[[str, str], None]  # (chat id, id of the oldest message the view holds)
 MediaCallback = Callable[[str, str], None]  # (chat id, message id)
+DownloadCallback = Callable[[str, str], None]  # (chat id, message id)
 
 
 def _str(value: object, what: str) -> str:
@@ -223,6 +224,7 @@ class ChatWidget(anywidget.AnyWidget):
         self._send_callbacks: list[SendCallback] = []
         self._earlier_callbacks: list[EarlierCallback] = []
         self._media_callbacks: list[MediaCallback] = []
+        self._download_callbacks: list[DownloadCallback] = []
         self.on_msg(self._on_frontend_msg)
 
     # -- what the glue calls ---------------------------------------------------------------------
@@ -309,6 +311,13 @@ class ChatWidget(anywidget.AnyWidget):
         else:
             self._post({"type": "media", "id": msg_id, "error": error or "no picture"})
 
+    def downloaded(self, msg_id: str, *, path: str = "", error: str = "") -> None:
+        """Answer a view's Download: where the file was saved (a path on the kernel's machine), or why not."""
+        if path:
+            self._post({"type": "download", "id": msg_id, "path": _str(path, "path")})
+        else:
+            self._post({"type": "download", "id": msg_id, "error": error or "not saved"})
+
     @property
     def current_window(self) -> list[dict[str, object]]:
         """The open conversation's window as the page holds it now (a copy)."""
@@ -330,6 +339,10 @@ class ChatWidget(anywidget.AnyWidget):
     def on_media(self, callback: MediaCallback) -> Callable[[], None]:
         """Call ``callback(chat, msg_id)`` when a view needs a picture (answer: :meth:`media`)."""
         return self._subscribe(self._media_callbacks, callback)
+
+    def on_download(self, callback: DownloadCallback) -> Callable[[], None]:
+        """Call ``callback(chat, msg_id)`` when a file is to be saved (answer: :meth:`downloaded`)."""
+        return self._subscribe(self._download_callbacks, callback)
 
     def flush(self) -> None:
         """Apply a pending (coalesced) update now."""
@@ -387,6 +400,7 @@ class ChatWidget(anywidget.AnyWidget):
                 "send": self._send_callbacks,
                 "earlier": self._earlier_callbacks,
                 "media": self._media_callbacks,
+                "download": self._download_callbacks,
             }
             callbacks = list(table.get(str(kind), []))
         if kind == "open":
@@ -405,7 +419,7 @@ class ChatWidget(anywidget.AnyWidget):
         elif kind == "earlier":
             before = content.get("before")
             args = (chat, before if isinstance(before, str) else "")
-        elif kind == "media":
+        elif kind in ("media", "download"):
             msg_id = content.get("id")
             if not isinstance(msg_id, str) or not msg_id:
                 return

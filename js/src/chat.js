@@ -335,9 +335,9 @@ function render({ model, el }) {
       const fresh = (content.messages || []).filter((/** @type {any} */ m) => !ids.has(m.id)).length;
       // Following the bottom, the page keeps one window (older ones come back with "load earlier");
       // a reader scrolled up keeps everything, so nothing moves under them.
-      const merged = mergeMessages(window, content.messages || [], following ? WINDOW : Infinity);
-      if (merged.length < window.length + fresh) hasEarlier = true;
-      window = merged;
+      const all = mergeMessages(window, content.messages || []);
+      window = following && all.length > WINDOW ? all.slice(all.length - WINDOW) : all;
+      if (window.length < all.length) hasEarlier = true;
       if (!following) unseen += fresh;
       schedule();
     } else if (content.type === "earlier") {

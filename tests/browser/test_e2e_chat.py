@@ -132,6 +132,19 @@ def test_chat_live_in_a_real_notebook(e2e: Lab, browser: object, screenshots: Pa
         assert "你好" not in texts and texts.count("then this") == 1
         # Nothing older than the window: an echo replacing a pending bubble trims nothing.
         assert not page.locator(CELL).nth(CHAT).locator(".wxnb-chat__earlier").is_visible()
+        # A refused send shows failed; Retry sends it once when the server takes it again.
+        sim.faults.set_budget("send", 0)
+        box.fill("maybe later")
+        box.press("Enter")
+        failed = f"() => {in_chat('.wxnb-chat__status--failed')}.length === 1"
+        wait_for_js(page, failed, deadline=LIVE)
+        assert "maybe later" not in outbox_texts(sim)
+        sim.faults.set_budget("send", 1000)
+        page.locator(CELL).nth(CHAT).locator(".wxnb-chat__retry").click()
+        settled = f"() => {in_chat('.wxnb-chat__status')}.length === 0"
+        wait_for_js(page, settled, deadline=LIVE)
+        assert outbox_texts(sim).count("maybe later") == 1
+        assert [b for b in bubbles(page) if b == "maybe later"] == ["maybe later"]
         chat = page.locator(CELL).nth(CHAT).locator(".wxnb-chat")
         chat.screenshot(path=str(screenshots / "e2e-chat-light.png"))
         set_theme(page, DARK_THEME)

@@ -4,7 +4,7 @@
 // no innerHTML anywhere (docs/frontend.md, "Chat widget").
 import {
   applyAck, atBottom, badgeText, enterAction, filterConversations, layoutMessages, mergeMessages,
-  pendingMessage, safeHref, sendable, sortConversations, typeLabel, WINDOW,
+  pendingMessage, safeHref, sendable, sortConversations, splitMentions, typeLabel, WINDOW,
 } from "./lib/chat.js";
 import { safeImageUrl } from "./lib/dataurl.js";
 
@@ -72,8 +72,9 @@ function newCid() {
 /** The body of one bubble, by type.
  * @param {HTMLElement} bubble @param {import("./lib/chat.js").ChatMessage} msg
  * @param {(msg: import("./lib/chat.js").ChatMessage) => string} picture  its data: URL, "" until known
- * @param {(bubble: HTMLElement, msg: import("./lib/chat.js").ChatMessage) => void} [download]  draws a file's Download */
-function fillBubble(bubble, msg, picture, download) {
+ * @param {(bubble: HTMLElement, msg: import("./lib/chat.js").ChatMessage) => void} [download]  draws a file's Download
+ * @param {string} [me]  the account's name: its @mentions are marked */
+function fillBubble(bubble, msg, picture, download, me = "") {
   bubble.dataset.type = msg.type;
   if (msg.revoked) {
     bubble.classList.add("wxnb-chat__bubble--revoked");
@@ -83,7 +84,10 @@ function fillBubble(bubble, msg, picture, download) {
   }
   if (msg.type === "text") {
     const text = make("span", "wxnb-chat__text", bubble);
-    appendLinkified(text, msg.text);
+    for (const piece of splitMentions(msg.text, msg.self ? "" : me)) {
+      if (piece.mention) make("mark", "wxnb-chat__mention", text, piece.text);
+      else appendLinkified(text, piece.text);
+    }
     return;
   }
   make("span", "wxnb-chat__label", bubble, typeLabel(msg.type));
@@ -238,7 +242,7 @@ function render({ model, el }) {
       if (row.first && room && !msg.self) make("div", "wxnb-chat__sender", line, msg.name || msg.sender);
       const bubble = make("div", "wxnb-chat__bubble", line);
       bubble.title = new Date(msg.t).toLocaleString();
-      fillBubble(bubble, msg, picture, downloadControl);
+      fillBubble(bubble, msg, picture, downloadControl, room ? model.get("me") || "" : "");
       if (msg.status === "pending") make("span", "wxnb-chat__status", line, "Sending…");
       if (msg.status === "failed") {
         const failed = make("span", "wxnb-chat__status wxnb-chat__status--failed", line, `Not sent: ${msg.error ?? ""} `);

@@ -128,3 +128,17 @@ test("links: only http(s); previews and labels", () => {
   assert.equal(previewOf(msg("1", 1, { type: "file", file: "q.pdf", text: "" }), false), "[File] q.pdf");
   assert.equal(previewOf(msg("1", 1, { revoked: true }), false), "[Revoked]");
 });
+
+test("mentions of the account are marked, and only whole ones", async () => {
+  const { splitMentions } = await import("../src/lib/chat.js");
+  assert.deepEqual(splitMentions("@Ann\u2005see you", "Ann"), [
+    { text: "@Ann", mention: true },
+    { text: "\u2005see you", mention: false },
+  ]);
+  assert.deepEqual(splitMentions("hi @Annie and @Ann", "Ann"), [
+    { text: "hi @Annie and ", mention: false },
+    { text: "@Ann", mention: true },
+  ]);
+  assert.deepEqual(splitMentions("@Ann", ""), [{ text: "@Ann", mention: false }]);
+  assert.deepEqual(splitMentions("", "Ann"), [{ text: "", mention: false }]);
+});

@@ -19,7 +19,7 @@ from wxnb.protocol.records import CATEGORIES
 from wxnb.widgets.chat import ChatWidget, ConversationView, MessageView
 
 T0_S = T0_MS / 1000
-SCHEMA = ("conversations", "open_chat", "window", "has_earlier", "single")
+SCHEMA = ("conversations", "open_chat", "window", "has_earlier", "single", "me")
 ROOM = "r:0123456789ab"
 
 XSS = [
@@ -392,3 +392,13 @@ def test_a_file_downloads_on_click_and_says_where_it_went(harness: Harness) -> N
     )
     assert page.locator(".wxnb-chat__download").count() == 0
     assert page.evaluate("() => window.__pwned") is None
+
+
+def test_mentions_of_the_account_are_highlighted_in_rooms(harness: Harness) -> None:
+    messages = [
+        MessageView("80", T0_S - 9, "@ann", "Ann", False, "text", "@Me\u2005dinner? <b>@Me</b>"),
+        MessageView("81", T0_S - 8, "@ann", "Ann", False, "text", "@Meg is not you"),
+    ]
+    mount(harness, {**chat_state(conversations(), ROOM, messages), "me": "Me"})
+    assert texts(harness, ".wxnb-chat__mention") == ["@Me"]
+    assert texts(harness, '.wxnb-chat__msg[data-id="80"] .wxnb-chat__text') == ["@Me\u2005dinner? <b>@Me</b>"]

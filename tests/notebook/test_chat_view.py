@@ -51,6 +51,7 @@ def test_a_contacts_message_appears_in_the_open_conversation(sim: Simulator, nb:
     widget = nb.chat("Annie ✨")
     sent = capture(widget)
     assert widget.single and widget.open_chat == key_of(nb, "Annie ✨")
+    assert nb.me is not None and widget.me == nb.me.nickname  # its @mentions are highlighted
     assert [c["name"] for c in widget.conversations] == ["Annie ✨"]
     msg_id = sim.phone.send(("friend", ANN), "are you there? <b>x</b>")
     appended = wait_until(

@@ -41,7 +41,7 @@ def test_the_synced_state_is_the_documented_schema(widget: ChatWidget) -> None:
     ours = {
         name for name in synced if not name.startswith("_") and name not in {"layout", "tabbable", "tooltip"}
     }
-    assert ours == {"conversations", "open_chat", "window", "has_earlier", "single"}
+    assert ours == {"conversations", "open_chat", "window", "has_earlier", "single", "me"}
 
 
 def test_opening_keeps_only_the_last_window(widget: ChatWidget) -> None:

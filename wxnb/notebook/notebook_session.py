@@ -147,7 +147,9 @@ class NotebookSession(Session):
             chat = self.recipient(to)  # checked before a widget exists: a bad name makes nothing
         else:
             self._require_ready()  # NotReady before the login, like every other action
-        view = NotebookChatView(ChatWidget(), self)  # kept alive by its subscriptions; detached on close
+        me = self.me
+        widget = ChatWidget(me=me.nickname if me is not None else "")
+        view = NotebookChatView(widget, self)  # kept alive by its subscriptions; detached on close
         if chat is None:
             view.show_all()
         else:

@@ -196,6 +196,8 @@ class ChatWidget(anywidget.AnyWidget):
     has_earlier = traitlets.Bool(False).tag(sync=True)
     #: One conversation only (``session.chat(to)``): the page hides the list.
     single = traitlets.Bool(False).tag(sync=True)
+    #: The account's name: its @mentions in room messages are highlighted ("" for none).
+    me = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,

@@ -265,3 +265,29 @@ export function previewOf(msg, inRoom) {
   const line = body.replace(/\s+/g, " ").trim();
   return inRoom && !msg.self && msg.name && !NOTICE_TYPES.has(msg.type) ? `${msg.name}: ${line}` : line;
 }
+
+/**
+ * `text` cut into pieces, the @mentions of `name` marked (WeChat writes "@Name" then U+2005; a
+ * space, a newline or the end also close one). No name: one plain piece.
+ * @param {string} text @param {string} name
+ * @returns {Array<{text: string, mention: boolean}>}
+ */
+export function splitMentions(text, name) {
+  if (!name) return [{ text, mention: false }];
+  const tag = `@${name}`;
+  /** @type {Array<{text: string, mention: boolean}>} */
+  const pieces = [];
+  let from = 0;
+  let at = text.indexOf(tag);
+  while (at >= 0) {
+    const next = text.charAt(at + tag.length);
+    if (next === "" || next === "\u2005" || next === " " || next === "\n") {
+      if (at > from) pieces.push({ text: text.slice(from, at), mention: false });
+      pieces.push({ text: tag, mention: true });
+      from = at + tag.length;
+    }
+    at = text.indexOf(tag, at + tag.length);
+  }
+  if (from < text.length) pieces.push({ text: text.slice(from), mention: false });
+  return pieces.length ? pieces : [{ text, mention: false }];
+}

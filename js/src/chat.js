@@ -149,6 +149,7 @@ function render({ model, el }) {
   /** @type {import("./lib/chat.js").ChatMessage[]} */
   let window = [];
   let openChat = "";
+  let cursor = ""; // the conversation the keyboard last asked for
   let hasEarlier = false;
   let unseen = 0;
   let lastCompositionEnd = -Infinity;
@@ -273,6 +274,7 @@ function render({ model, el }) {
 
   function fromTraits() {
     const chat = model.get("open_chat") || "";
+    cursor = chat;
     const pending = chat === openChat ? window.filter((m) => m.status === "pending" || m.status === "failed") : [];
     openChat = chat;
     window = mergeMessages(model.get("window") || [], pending);
@@ -392,9 +394,13 @@ function render({ model, el }) {
     const move = event.key === "ArrowDown" || (event.ctrlKey && event.key === "k") ? 1 : event.key === "ArrowUp" ? -1 : 0;
     if (!move || shown.length === 0) return;
     event.preventDefault();
-    const at = shown.findIndex((c) => c.id === openChat);
+    // From the last one asked for: quick presses move on before the kernel has opened it.
+    const at = shown.findIndex((c) => c.id === (cursor || openChat));
     const next = shown[(at + move + shown.length) % shown.length];
-    if (next) open(next.id);
+    if (next) {
+      cursor = next.id;
+      open(next.id);
+    }
   });
 
   model.on("change:conversations", () => {

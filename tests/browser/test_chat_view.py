@@ -402,3 +402,15 @@ def test_mentions_of_the_account_are_highlighted_in_rooms(harness: Harness) -> N
     mount(harness, {**chat_state(conversations(), ROOM, messages), "me": "Me"})
     assert texts(harness, ".wxnb-chat__mention") == ["@Me"]
     assert texts(harness, '.wxnb-chat__msg[data-id="80"] .wxnb-chat__text') == ["@Me\u2005dinner? <b>@Me</b>"]
+
+
+def test_up_down_and_ctrl_k_move_between_conversations(harness: Harness) -> None:
+    mount(harness, chat_state(conversations(), ROOM, []))  # shown: the room (pinned), Tom, Annie
+    page = harness.page
+    page.click(".wxnb-chat__search")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Control+k")
+    page.keyboard.press("ArrowUp")
+    opened = [m["chat"] for m in sent(harness) if m.get("type") == "open"]
+    # Each press moves on from the last one asked for, before the kernel has opened it.
+    assert opened == ["p:000000000002", "p:000000000001", "p:000000000002"]

@@ -3,7 +3,7 @@
 // Every name, text and file name goes in with textContent; links only http(s), rel="noopener noreferrer";
 // no innerHTML anywhere (docs/frontend.md, "Chat widget").
 import {
-  applyAck, atBottom, badgeText, enterAction, filterConversations, layoutMessages, mergeMessages,
+  applyAck, atBottom, badgeText, enterAction, filterConversations, layoutMessages, mergeMessages, mergeRows,
   pendingMessage, safeHref, sendable, sortConversations, splitMentions, typeLabel, WINDOW,
 } from "./lib/chat.js";
 import { safeImageUrl } from "./lib/dataurl.js";
@@ -157,6 +157,8 @@ function render({ model, el }) {
   let keepFromBottom = /** @type {number | null} */ (null);
   /** @type {import("./lib/chat.js").Conversation[]} */
   let shown = [];
+  /** The list: the trait, then rows updated by "rows" messages. @type {import("./lib/chat.js").Conversation[]} */
+  let convs = model.get("conversations") || [];
   /** @type {Map<string, string>} msg id -> data: URL ("" when the kernel has none) */
   const pictures = new Map();
 
@@ -189,10 +191,10 @@ function render({ model, el }) {
   }
 
   const conversationOf = (/** @type {string} */ id) =>
-    (model.get("conversations") || []).find((/** @type {any} */ c) => c.id === id);
+    convs.find((c) => c.id === id);
 
   function drawList() {
-    const all = sortConversations(model.get("conversations") || []);
+    const all = sortConversations(convs);
     shown = filterConversations(all, search.value);
     list.replaceChildren();
     for (const c of shown) {
@@ -329,10 +331,21 @@ function render({ model, el }) {
       schedule();
       return;
     }
+    if (content.type === "rows") {
+      convs = mergeRows(convs, content.rows || []);
+      drawList();
+      drawHeader();
+      return;
+    }
     if (content.type === "ack") {
       window = applyAck(window, content);
       schedule();
       return;
+    }
+    if (content.type === "window" && Array.isArray(content.conversations)) {
+      convs = content.conversations; // the list as it is now, for a view drawn after updates
+      drawList();
+      drawHeader();
     }
     if (content.chat !== openChat) return;
     if (content.type === "append") {
@@ -404,6 +417,7 @@ function render({ model, el }) {
   });
 
   model.on("change:conversations", () => {
+    convs = model.get("conversations") || [];
     drawList();
     drawHeader();
   });

@@ -142,3 +142,11 @@ test("mentions of the account are marked, and only whole ones", async () => {
   assert.deepEqual(splitMentions("@Ann", ""), [{ text: "@Ann", mention: false }]);
   assert.deepEqual(splitMentions("", "Ann"), [{ text: "", mention: false }]);
 });
+
+test("row updates replace rows by id and add new ones", async () => {
+  const { mergeRows } = await import("../src/lib/chat.js");
+  const list = [{ id: "a", name: "Ann", kind: "person" }, { id: "b", name: "Bob", kind: "person" }];
+  const out = mergeRows(list, [{ id: "b", name: "Bob", kind: "person", unread: 2 }, { id: "c", name: "Cat", kind: "person" }]);
+  assert.deepEqual(out.map((c) => [c.id, c.unread]), [["a", undefined], ["b", 2], ["c", undefined]]);
+  assert.equal(list[1].unread, undefined); // the input is not changed
+});

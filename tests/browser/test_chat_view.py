@@ -414,3 +414,13 @@ def test_up_down_and_ctrl_k_move_between_conversations(harness: Harness) -> None
     opened = [m["chat"] for m in sent(harness) if m.get("type") == "open"]
     # Each press moves on from the last one asked for, before the kernel has opened it.
     assert opened == ["p:000000000002", "p:000000000001", "p:000000000002"]
+
+
+def test_row_updates_redraw_the_list_live(harness: Harness) -> None:
+    mount(harness, chat_state(conversations(), ROOM, []))
+    fresh = ConversationView("p:000000000009", "Zed", "person", unread=1, last_time=T0_S, preview="new!")
+    tom = ConversationView("p:000000000002", "Tom", "person", unread=121, last_time=T0_S - 10)
+    custom(harness, {"type": "rows", "rows": [tom.to_wire(), fresh.to_wire()]})
+    assert texts(harness, ".wxnb-chat__name") == ["家人群 👨‍👩‍👧", "Zed", "Tom", "Annie ✨"]
+    assert texts(harness, ".wxnb-chat__badge") == ["1", "99+", "3"]
+    assert texts(harness, ".wxnb-chat__preview")[1] == "new!"

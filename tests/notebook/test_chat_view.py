@@ -43,6 +43,11 @@ def capture(widget: ChatWidget) -> list[dict[str, object]]:
     return sent
 
 
+def rows_of(sent: list[dict[str, object]]) -> dict[str, dict[str, object]]:
+    """The conversation rows the view got from "rows" messages, latest per id."""
+    return {str(r["id"]): r for c in sent if c["type"] == "rows" for r in c["rows"]}  # type: ignore[attr-defined]
+
+
 def key_of(session: NotebookSession, name: str) -> str:
     return str(session.contacts.set_index("display_name").at[name, "key"])
 
@@ -96,13 +101,14 @@ def test_the_list_follows_traffic_unread_counts_and_opening_clears_them(
     sim: Simulator, nb: NotebookSession
 ) -> None:
     widget = nb.chat()
+    sent = capture(widget)
     assert not widget.single and widget.open_chat == ""
     sim.phone.send(("friend", TOM), "one")
     sim.phone.send(("friend", TOM), "two")
 
     def tom_row() -> dict[str, object] | None:
         widget.flush()
-        return next((c for c in widget.conversations if c.get("unread") == 2), None)
+        return next((c for c in rows_of(sent).values() if c.get("unread") == 2), None)
 
     row = wait_until(tom_row, what="two unread in a row of the list")
     assert row["preview"] == "two" and row["kind"] == "person"
@@ -110,7 +116,7 @@ def test_the_list_follows_traffic_unread_counts_and_opening_clears_them(
     widget._handle_custom_msg({"type": "open", "chat": row["id"]}, [])
     assert widget.open_chat == row["id"] and [m["text"] for m in widget.window][-2:] == ["one", "two"]
     widget.flush()
-    assert "unread" not in next(c for c in widget.conversations if c["id"] == row["id"])
+    assert "unread" not in rows_of(sent)[str(row["id"])]
     # Marked read on the server (webwxstatusnotify Code 1), from the view's worker thread.
     wait_until(lambda: f"person:{TOM}" in sim.world.read_marks_view(), what="the read mark on the server")
     assert sim.world.outbox_since(before) == []  # marking read sends no message
@@ -118,14 +124,16 @@ def test_the_list_follows_traffic_unread_counts_and_opening_clears_them(
 
 def test_an_untitled_room_is_named_after_its_members(sim: Simulator, nb: NotebookSession) -> None:
     widget = nb.chat()
+    sent = capture(widget)
     sim.phone.send(("room", UNSAVED_ROOM), "hello all", sender=ANN)
-    row = wait_until(
-        lambda: (
-            widget.flush(),
-            next((c for c in widget.conversations if str(c.get("preview", "")).endswith("hello all")), None),
-        )[1],  # type: ignore[union-attr]
-        what="the room's row",
-    )
+
+    def room_row() -> dict[str, object] | None:
+        widget.flush()
+        return next(
+            (c for c in rows_of(sent).values() if str(c.get("preview", "")).endswith("hello all")), None
+        )
+
+    row = wait_until(room_row, what="the room's row")
     assert row["kind"] == "room" and "、" in str(row["name"]) and not str(row["name"]).startswith("@@")
     chat_names = set(nb.messages[nb.messages.text == "hello all"].chat_name)
     assert chat_names == {row["name"]}
@@ -212,11 +220,12 @@ def test_download_saves_the_file_and_says_where(sim: Simulator, nb: NotebookSess
         widget._handle_custom_msg({"type": "download", "chat": "p:x", "id": msg_id}, [])
         text = nb.send("Annie ✨", "not a file")
         widget._handle_custom_msg({"type": "download", "chat": "p:x", "id": text.msg_id}, [])
-        replies = wait_until(
-            lambda: [c for c in sent if c["type"] == "download"] if len(sent) >= 2 else None,
-            what="two download replies",
-        )
-        saved, refused = replies
+
+        def replies() -> list[dict[str, object]] | None:
+            found = [c for c in sent if c["type"] == "download"]
+            return found if len(found) == 2 else None
+
+        saved, refused = wait_until(replies, what="two download replies")
         assert saved == {"type": "download", "id": msg_id, "path": str(tmp_path / "dl" / "notes.txt")}
         assert (tmp_path / "dl" / "notes.txt").stat().st_size == 5000
         assert refused["id"] == text.msg_id and "not a file" in str(refused["error"])

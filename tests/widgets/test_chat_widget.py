@@ -67,6 +67,7 @@ def test_appends_are_small_messages_and_a_new_view_gets_them_with_hello(
         "type": "window",
         "chat": "p:a",
         "messages": [m.to_wire() for m in map(message, (1, 2, 3))],
+        "conversations": [],
     }
     widget.append("p:a", [message(4), message(5)])
     assert [m["id"] for m in widget.current_window] == ["3", "4", "5"]  # bounded
@@ -126,17 +127,26 @@ def test_open_and_earlier_requests_reach_their_callbacks(
     }
 
 
-def test_conversation_updates_are_coalesced(widget: ChatWidget, fake_time: FakeTime) -> None:
+def test_row_updates_are_small_coalesced_messages_and_a_new_view_gets_the_list(
+    widget: ChatWidget, sent: list[dict[str, object]], fake_time: FakeTime
+) -> None:
     widget.set_conversations([ConversationView("p:a", "Ann", "person", last_time=T0)])
     assert [c["name"] for c in widget.conversations] == ["Ann"]
     for i in range(5):
         widget.update_conversations(
             [ConversationView("p:a", "Ann", "person", unread=i + 1, last_time=T0 + i)]
         )
-    assert widget.conversations[0].get("unread") is None  # within 100 ms of the last apply: waits
+    widget.update_conversations([ConversationView("p:b", "Bob", "person", last_time=T0)])
+    latest = {"id": "p:a", "name": "Ann", "kind": "person", "last_ms": (T0 + 4) * 1000, "unread": 5}
+    bob = {"id": "p:b", "name": "Bob", "kind": "person", "last_ms": T0 * 1000}
+    # The first at once, the rest within the next slot, latest values only; the trait is not re-sent.
+    assert sent == [{"type": "rows", "rows": [{**latest, "last_ms": T0 * 1000, "unread": 1}]}]
     fake_time.advance(0.2)
-    assert widget.conversations == [{"id": "p:a", "name": "Ann", "kind": "person", "last_ms": (T0 + 4) * 1000,
-                                      "unread": 5}]  # fmt: skip
+    assert sent[1:] == [{"type": "rows", "rows": [latest, bob]}]
+    assert [c["name"] for c in widget.conversations] == ["Ann"] and "unread" not in widget.conversations[0]
+    assert widget.current_conversations == [latest, bob]
+    widget._handle_custom_msg({"type": "hello"}, [])
+    assert sent[-1]["conversations"] == [latest, bob]
 
 
 def test_bad_rows_get_typed_errors(widget: ChatWidget) -> None:

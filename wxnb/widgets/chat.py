@@ -178,9 +178,9 @@ class ConversationView:
 class ChatWidget(anywidget.AnyWidget):
     """The chat view (see the module docstring; the schema is in docs/frontend.md, "Chat widget").
 
-    Updates may come from any thread (the session's writer thread calls :meth:`append`): the
-    conversation list is coalesced to at most 10 updates a second; appends are sent at once, as
-    custom messages.
+    Updates may come from any thread (the session's writer thread calls :meth:`append`): row
+    updates of the conversation list are coalesced to at most 10 messages a second; appends are
+    sent at once. Both are custom messages, never a re-sent list.
     """
 
     _esm = static_file("chat.js")
@@ -215,6 +215,9 @@ class ChatWidget(anywidget.AnyWidget):
             schedule=schedule,
             unchanged=lambda name, value: bool(getattr(self, name) == value),
         )
+        self._row_updates = Coalescer(
+            self._send_rows, min_interval=min_interval, clock=clock, schedule=schedule
+        )
         if isinstance(window_size, bool) or not isinstance(window_size, int) or window_size < 1:
             raise WidgetInputError(f"window_size must be an int >= 1, not {window_size!r}")
         self.window_size = window_size
@@ -227,12 +230,13 @@ class ChatWidget(anywidget.AnyWidget):
         self._earlier_callbacks: list[EarlierCallback] = []
         self._media_callbacks: list[MediaCallback] = []
         self._download_callbacks: list[DownloadCallback] = []
+        self._dirty: dict[str, dict[str, object]] = {}  # rows changed since the last "rows" message
         self.on_msg(self._on_frontend_msg)
 
     # -- what the glue calls ---------------------------------------------------------------------
 
     def set_conversations(self, conversations: Sequence[ConversationView]) -> None:
-        """Replace the conversation list.
+        """Replace the conversation list (the ``conversations`` trait: what a new view starts from).
 
         Raises:
             WidgetInputError: a row is not valid (nothing changes then).
@@ -240,15 +244,20 @@ class ChatWidget(anywidget.AnyWidget):
         rows = {c.id: c.to_wire() for c in conversations}
         with self._lock:
             self._rows = rows
-            self._updates.submit({"conversations": list(rows.values())})
+            self._dirty.clear()  # the new list carries them
+        self._updates.submit({"conversations": list(rows.values())})
 
     def update_conversations(self, conversations: Sequence[ConversationView]) -> None:
-        """Add or replace some rows of the conversation list (by id); coalesced with other updates."""
+        """Add or replace some rows of the list (by id). They go to the views as a small ``rows``
+        message, at most 10 a second (the rows changed meanwhile, latest values), never as the
+        whole list; a view drawn later gets the whole current list with its ``hello``."""
         wired = [c.to_wire() for c in conversations]
         with self._lock:
             for row in wired:
                 self._rows[str(row["id"])] = row
-            self._updates.submit({"conversations": list(self._rows.values())})
+                self._dirty[str(row["id"])] = row
+        # Outside the lock: the flush may run here and takes it (a timer thread's flush too).
+        self._row_updates.submit({"rows": None})
 
     def conversation(self, chat: str) -> dict[str, object] | None:
         """The list's row of ``chat`` as the page has it (or will, after the next update), or None."""
@@ -321,6 +330,12 @@ class ChatWidget(anywidget.AnyWidget):
             self._post({"type": "download", "id": msg_id, "error": error or "not saved"})
 
     @property
+    def current_conversations(self) -> list[dict[str, object]]:
+        """The conversation list as the views have it now, updates included (a copy)."""
+        with self._lock:
+            return list(self._rows.values())
+
+    @property
     def current_window(self) -> list[dict[str, object]]:
         """The open conversation's window as the page holds it now (a copy)."""
         with self._lock:
@@ -347,12 +362,14 @@ class ChatWidget(anywidget.AnyWidget):
         return self._subscribe(self._download_callbacks, callback)
 
     def flush(self) -> None:
-        """Apply a pending (coalesced) update now."""
+        """Apply pending (coalesced) updates now."""
         self._updates.flush()
+        self._row_updates.flush()
 
     def close(self) -> None:
         """Stop updates and close the comm."""
         self._updates.stop(flush=False)
+        self._row_updates.stop(flush=False)
         super().close()
 
     # -- internals -------------------------------------------------------------------------------
@@ -375,6 +392,12 @@ class ChatWidget(anywidget.AnyWidget):
             for name, value in values.items():
                 setattr(self, name, value)
 
+    def _send_rows(self, _values: dict[str, object]) -> None:
+        with self._lock:
+            rows, self._dirty = list(self._dirty.values()), {}
+        if rows:
+            self._post({"type": "rows", "rows": rows})
+
     def _post(self, content: dict[str, object]) -> None:
         if self.comm is not None:  # closed: nobody to tell
             self.send(content)
@@ -389,6 +412,7 @@ class ChatWidget(anywidget.AnyWidget):
                     "type": "window",
                     "chat": self.open_chat,
                     "messages": list(self._window),
+                    "conversations": list(self._rows.values()),
                 }
             self._post(reply)
             return

@@ -40,6 +40,22 @@ export function sortConversations(list) {
 }
 
 /**
+ * The list after some rows changed: a row replaces the one of its id, new ids are added.
+ * @param {Conversation[]} list @param {Conversation[]} rows
+ * @returns {Conversation[]}
+ */
+export function mergeRows(list, rows) {
+  const changed = new Map(rows.map((r) => [r.id, r]));
+  const out = list.map((c) => {
+    const row = changed.get(c.id);
+    if (row === undefined) return c;
+    changed.delete(c.id);
+    return row;
+  });
+  return [...out, ...changed.values()];
+}
+
+/**
  * The conversations whose name, remark or alias contains `query` (case-insensitive); all for "".
  * @param {Conversation[]} list
  * @param {string} query

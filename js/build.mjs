@@ -13,7 +13,7 @@ const dev = watch || process.argv.includes("--dev");
 const options = {
   absWorkingDir: here,
   // One JS and one CSS file per widget: anywidget loads `_esm` and `_css` separately.
-  entryPoints: ["src/login.js", "src/login.css"],
+  entryPoints: ["src/login.js", "src/login.css", "src/chat.js", "src/chat.css"],
   entryNames: "[name]",
   outdir: "../wxnb/static",
   bundle: true,

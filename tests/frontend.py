@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 JS = ROOT / "js"
 STATIC = ROOT / "wxnb" / "static"
-BUNDLE = ("login.js", "login.css")
+BUNDLE = ("login.js", "login.css", "chat.js", "chat.css")
 
 
 class FrontendBuildError(RuntimeError):

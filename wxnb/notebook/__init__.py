@@ -8,6 +8,7 @@ session. ``wxnb.login()`` in a notebook returns a :class:`NotebookSession`.
   on the main thread) and ``_repr_mimebundle_`` delegating to it.
 - :class:`NotebookLoginView`: draws the login steps and the status line on a ``LoginWidget``.
 - :func:`bulk_progress`: a bulk run's progress view (counts, ETA, pause/resume/cancel).
+- :class:`NotebookChatView`: what ``session.chat()`` shows: a ``ChatWidget`` following the session.
 - :func:`in_notebook`: whether this runs in a Jupyter kernel.
 
 Importing this package does not import anywidget or IPython: the widget classes load on first use.
@@ -18,6 +19,7 @@ Importing this package does not import anywidget or IPython: the widget classes 
 from __future__ import annotations
 
 from wxnb.notebook.bulk_view import BulkProgressView, bulk_progress
+from wxnb.notebook.chat_view import NotebookChatView
 from wxnb.notebook.login_view import DESKTOP_HINT, ENDED_HINT, NEW_CODE_HINT, NotebookLoginView
 from wxnb.notebook.notebook_session import NotebookSession, NotMainThread, in_notebook
 
@@ -27,6 +29,7 @@ __all__ = [
     "NEW_CODE_HINT",
     "BulkProgressView",
     "NotMainThread",
+    "NotebookChatView",
     "NotebookLoginView",
     "NotebookSession",
     "bulk_progress",

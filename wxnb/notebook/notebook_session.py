@@ -34,6 +34,7 @@ from wxnb.session import Session, SessionStatus
 from wxnb.widgets.errors import FrontendBundleMissing, WidgetError
 
 if TYPE_CHECKING:
+    from wxnb.widgets.chat import ChatWidget
     from wxnb.widgets.login import LoginWidget
 
 __all__ = ["NotMainThread", "NotebookSession", "in_notebook"]
@@ -124,6 +125,36 @@ class NotebookSession(Session):
         widget = self.widget
         display(widget)  # type: ignore[no-untyped-call]
         return widget
+
+    def chat(self, to: object = None) -> ChatWidget:
+        """A live chat widget: every conversation, or only ``to``'s (a name, key, row or UserName, as
+        :meth:`send` accepts). End a cell with it (or ``display`` it) to show it.
+
+        Example: ``session.chat()``, ``session.chat("Annie")``
+
+        Raises:
+            NotMainThread: called outside the kernel's main thread.
+            NotReady: the login has not finished (``session.wait_ready()`` first).
+            RecipientNotFound, AmbiguousRecipient: ``to`` names no conversation, or several.
+            FrontendBundleMissing: the front end was never built.
+        """
+        _require_main_thread("a chat widget can only be made")
+        from wxnb.notebook.chat_view import NotebookChatView
+        from wxnb.widgets.chat import ChatWidget
+
+        chat = None
+        if to is not None:
+            chat = self.recipient(to)  # checked before a widget exists: a bad name makes nothing
+        else:
+            self._require_ready()  # NotReady before the login, like every other action
+        me = self.me
+        widget = ChatWidget(me=me.nickname if me is not None else "")
+        view = NotebookChatView(widget, self)  # kept alive by its subscriptions; detached on close
+        if chat is None:
+            view.show_all()
+        else:
+            view.open(chat.key or chat.user_name, single=True)
+        return view.widget
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """In a notebook, ``session`` at the end of a cell shows :attr:`widget` (the live one, or a

@@ -23,11 +23,14 @@ Example (a session logged in to the simulator; its phone confirms by itself):
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 
@@ -52,7 +55,12 @@ if TYPE_CHECKING:
     from wxnb.session.sync import SyncWorker
     from wxnb.session.writer import Writer
 
-__all__ = ["SessionActions"]
+__all__ = ["DOWNLOAD_CHUNK", "SessionActions"]
+
+DOWNLOAD_CHUNK: Final = 1 << 20
+"""Bytes per webwxgetmedia request of :meth:`SessionActions.download` (a failure costs one chunk)."""
+
+_ATTACH_ID: Final = re.compile(r"<attachid>([^<]+)</attachid>")
 
 logger = logging.getLogger("wxnb.session")
 
@@ -195,6 +203,69 @@ class SessionActions:
             "revoke", lambda: client.revoke(chat, msg_id, client_msg_id), endpoint="webwxrevokemsg"
         )
 
+    def message_image(self, message: object, *, thumbnail: bool = True) -> bytes:
+        """The picture of an image, sticker or video message (JPEG bytes), fetched from the server.
+
+        ``message``: a record, a row of :attr:`messages`, or a msg_id (as :meth:`revoke` takes).
+        ``thumbnail``: the small picture the chat shows (``False``: the full-size one). One request
+        from the caller's thread; nothing is written.
+
+        Example: ``jpeg = session.message_image(session.messages.query("type == 'image'").iloc[-1])``
+
+        Raises:
+            MessageNotFound: no such message here. NotReady, SessionClosed: no usable session.
+            WxError: the request failed (the server has no picture for it: a text message...).
+        """
+        store, client, _ = self._require_ready()
+        msg_id, _ = self._message_ref(message, store)
+        return client.get_message_image(msg_id, thumbnail=thumbnail)
+
+    def download(self, message: object, directory: str | Path = ".") -> Path:
+        """Save the file of a file message into ``directory`` and return its path (webwxgetmedia).
+
+        ``message``: a record, a row of :attr:`messages`, or a msg_id. The file is fetched in
+        :data:`DOWNLOAD_CHUNK` ranges into ``<name>.part``, renamed when complete; the name is the
+        message's file name without any directory part, with " (1)", " (2)"... added when taken.
+
+        Example: ``path = session.download(session.messages.query("type == 'file'").iloc[-1])``
+
+        Raises:
+            MessageNotFound: no such message here. ValueError: it is not a file message.
+            WxError: the download failed (TransportError...); the ``.part`` file is removed.
+        """
+        store, client, me = self._require_ready()
+        msg_id, chat = self._message_ref(message, store)
+        media_id, file_name, is_self = _file_of(message, msg_id, store)
+        target = _free_name(Path(directory), file_name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(target.name + ".part")
+        sender = me.user_name if is_self else chat
+        try:
+            with part.open("wb") as out:
+                start = 0
+                while True:
+                    try:
+                        chunk = client.get_media(
+                            media_id,
+                            sender=sender,
+                            file_name=file_name,
+                            start=start,
+                            end=start + DOWNLOAD_CHUNK - 1,
+                        )
+                    except TransportError as exc:
+                        if exc.status == 416 and start > 0:  # the size was a multiple of the chunk
+                            break
+                        raise
+                    out.write(chunk)
+                    if len(chunk) != DOWNLOAD_CHUNK:  # the last range, or the whole file at once
+                        break
+                    start += len(chunk)
+            part.replace(target)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
+        return target
+
     @staticmethod
     def _message_ref(message: object, store: Store) -> tuple[str, str]:
         if isinstance(message, Message):
@@ -287,3 +358,37 @@ class SessionActions:
                 logger.info("webwxlogout: %s", exc)
         self._forget_credentials()
         self.close()
+
+
+def _file_of(message: object, msg_id: str, store: Store) -> tuple[str, str, bool]:
+    """(MediaId, file name, sent by the account) of a file message."""
+    if isinstance(message, Message):
+        if message.category != "file" or not message.media_id:
+            raise ValueError(f"message {msg_id} is a {message.category!r} message, not a file")
+        return message.media_id, message.file_name, message.is_self
+    frame = store.messages
+    rows = frame[(frame["msg_id"] == msg_id).to_numpy(dtype=bool, na_value=False)]
+    if len(rows) == 0:
+        raise MessageNotFound(msg_id)
+    row = rows.iloc[-1]
+    if row["type"] != "file":
+        raise ValueError(f"message {msg_id} is a {row['type']!r} message, not a file")
+    # The table keeps the Content as received: the appmsg XML names the attachment (the MediaId).
+    found = _ATTACH_ID.search(html.unescape(str(row["raw_content"])))
+    if found is None:
+        raise ValueError(f"message {msg_id} names no attachment: it cannot be downloaded")
+    return found.group(1), str(row["file_name"] or "file"), bool(row["is_self"])
+
+
+def _free_name(directory: Path, file_name: str) -> Path:
+    """``directory/<name>``, the name stripped of any directory part, with " (n)" when taken."""
+    name = Path(file_name.replace("\\", "/")).name.strip() or "file"
+    if name in (".", ".."):
+        name = "file"
+    stem, dot, suffix = name.partition(".") if not name.startswith(".") else (name, "", "")
+    candidate = directory / name
+    n = 1
+    while candidate.exists() or candidate.with_name(candidate.name + ".part").exists():
+        candidate = directory / f"{stem} ({n}){dot}{suffix}"
+        n += 1
+    return candidate

@@ -256,7 +256,7 @@ def _file(text: str, fields: Mapping[str, object], msg_id: int, wxid: str) -> Bo
             "EncryFileName": escape(name).replace(" ", "%20"),
             "AppInfo": {"AppID": "wxcb8d4298c6a09bcb", "Type": 0},
         },
-        media={"file_size": size},
+        media={"file_size": size, "file_name": name, "media_id": media_id},
     )
 
 

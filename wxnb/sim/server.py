@@ -16,10 +16,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import orjson
 
 from wxnb.sim.faults import FaultRule, Faults
+from wxnb.sim.files import Unsatisfiable, byte_range
 from wxnb.sim.http import Request, Response
 from wxnb.sim.images import qr_jpeg
 from wxnb.sim.logins import WebSession
@@ -36,6 +38,7 @@ API_PREFIX = "/cgi-bin/mmwebwx-bin/"
 TEXT = "text/plain; charset=UTF-8"
 JS = "text/javascript; charset=UTF-8"
 JPEG = "image/jpeg"
+OCTETS = "application/octet-stream"
 _BAD_REQUEST = 1200
 
 T = TypeVar("T")
@@ -156,6 +159,7 @@ class ProtocolServer:
             "webwxgetmsgimg": self._msg_image,
             "webwxgetvoice": self._voice,
             "webwxgetvideo": self._video,
+            "webwxgetmedia": self._get_media,
             "webwxuploadmedia": self._upload,
         }
         for name in _SEND_ENDPOINTS:
@@ -434,6 +438,29 @@ class ProtocolServer:
 
     def _video(self, request: Request, rule: FaultRule | None) -> Response:
         return self._media(request, "webwxgetvideo", self.api.video, "video/mp4")
+
+    def _get_media(self, request: Request, rule: FaultRule | None) -> Response:
+        """webwxgetmedia (the file host): a file message's bytes, one Range at a time if asked."""
+        session = self._session_get(request, "webwxgetmedia")
+        if isinstance(session, Response):
+            return session
+        found = self.api.media_file(session, request.query)
+        if found is None:
+            return Response(404, b"", TEXT)
+        content, file_name = found
+        headers = [
+            ("Accept-Ranges", "bytes"),
+            ("Content-Disposition", f"attachment; filename*=UTF-8''{quote(file_name)}"),
+        ]
+        try:
+            span = byte_range(request.headers.get("range", ""), content.size)
+        except Unsatisfiable:
+            return Response(416, b"", OCTETS, [("Content-Range", f"bytes */{content.size}")])
+        if span is None:
+            return Response(200, content.read(0, content.size - 1), OCTETS, headers)
+        start, end = span
+        headers.append(("Content-Range", f"bytes {start}-{end}/{content.size}"))
+        return Response(206, content.read(start, end), OCTETS, headers)
 
     def _upload(self, request: Request, rule: FaultRule | None) -> Response:
         if request.oversized:

@@ -36,6 +36,7 @@ import orjson
 
 from wxnb.sim.content import Body, compose, person_ref, room_ref
 from wxnb.sim.cursors import parse_synccheck_key
+from wxnb.sim.files import FileBytes
 from wxnb.sim.images import head_jpeg, picture_jpeg
 from wxnb.sim.logins import LoginState, PendingLogin, WebSession
 from wxnb.sim.markup import wire_text, wire_xml
@@ -837,6 +838,21 @@ class WebApi:
         size = min(2_000_000, 20_000 * seconds)
         free = (size + 8).to_bytes(4, "big") + b"free" + bytes(size)
         return ftyp + free
+
+    def media_file(self, session: WebSession, query: Mapping[str, str]) -> tuple[FileBytes, str] | None:
+        """webwxgetmedia: (the bytes, the file name) of the file message or upload ``mediaid`` names."""
+        media_id = query.get("mediaid", query.get("MediaId", ""))
+        if not media_id:
+            return None
+        with self.world.lock:
+            uploaded = self._uploads.get(media_id)
+            if uploaded is not None and "file_size" in uploaded:
+                return FileBytes(media_id, int(uploaded["file_size"])), str(uploaded.get("file_name", "file"))
+            for message in reversed(self.world.log):  # newest first: downloads are of recent files
+                media = message.body.media
+                if media is not None and media.get("media_id") == media_id:
+                    return FileBytes(media_id, int(media["file_size"])), str(media.get("file_name", "file"))
+        return None
 
     def upload(self, session: WebSession, form: Mapping[str, str], data: bytes, filename: str) -> JsonReply:
         """webwxuploadmedia (multipart, one chunk per request): the MediaId comes with the last chunk."""

@@ -21,7 +21,16 @@ from typing import Any, Final
 
 from wxnb.store.inputs import ContactLike, MemberLike, MessageLike
 
-__all__ = ["MESSAGE_COLUMNS", "ContactRow", "MemberRow", "MessageRows", "Resolution"]
+__all__ = [
+    "MESSAGE_COLUMNS",
+    "ROOM_NAME_MEMBERS",
+    "UNNAMED_ROOM",
+    "ContactRow",
+    "MemberRow",
+    "MessageRows",
+    "Resolution",
+    "room_name",
+]
 
 Resolution = tuple[str | None, str | None, str | None]
 """(chat_key, chat_name, sender_name) of one message; None where unknown at append time."""
@@ -30,6 +39,32 @@ MESSAGE_COLUMNS: Final = (
     "msg_id", "time", "chat", "chat_key", "chat_name", "sender", "sender_name", "is_group", "is_self",
     "type", "msg_type", "app_type", "text", "url", "file_name", "raw_content", "revoked",
 )  # fmt: skip
+
+
+ROOM_NAME_MEMBERS: Final = 3
+"""How many members name a room without a topic (WeChat's clients show the first few, then "…")."""
+
+UNNAMED_ROOM: Final = "Group chat"
+"""The name of a room with neither a topic nor any known member (what WeChat shows for it)."""
+
+
+def room_name(member_names: Sequence[str]) -> str:
+    """The name WeChat shows for a room without a topic: its members' names joined with "、".
+
+    ``member_names`` are the members' names as the account sees them (one's remark for them, else
+    their name in the room, else their nickname), in the room's member order, the account excluded.
+    The first :data:`ROOM_NAME_MEMBERS` name the room, "…" follows when there are more; empty names are
+    skipped; a room with no named member is :data:`UNNAMED_ROOM`. Never a UserName, never empty.
+
+    Example:
+        >>> room_name(["Ann", "Bob"]), room_name(["Ann", "", "Bob", "Carol", "Dan"]), room_name([])
+        ('Ann、Bob', 'Ann、Bob、Carol…', 'Group chat')
+    """
+    named = [name for name in member_names if name]
+    if not named:
+        return UNNAMED_ROOM
+    shown = "、".join(named[:ROOM_NAME_MEMBERS])
+    return shown + "…" if len(named) > ROOM_NAME_MEMBERS else shown
 
 
 @dataclass(slots=True)
@@ -118,7 +153,8 @@ class ContactRow:
     """One row of the ``contacts`` table (and of the archive's contacts).
 
     ``user_name`` is this login's UserName, or None for a contact known from the archive and not yet
-    seen in this login. ``member_count`` is None for everyone but rooms.
+    seen in this login. ``member_count`` is None for everyone but rooms. ``room_name`` is the name a
+    room without a topic goes by (:func:`room_name`; "" for everyone else and for rooms with a topic).
     """
 
     key: str
@@ -136,15 +172,23 @@ class ContactRow:
     contact_flag: int = 0
     verify_flag: int = 0
     head_img_url: str = ""
+    room_name: str = ""
 
     @property
     def display_name(self) -> str:
-        """The remark when set, else the nickname (what the phone shows)."""
-        return self.remark or self.nickname
+        """What the phone shows: the remark when set, else the nickname (a room's topic).
+
+        A room without either goes by its members' names (:func:`room_name`), else
+        :data:`UNNAMED_ROOM`: a room's display name is never empty.
+        """
+        name = self.remark or self.nickname or self.room_name
+        return name or (UNNAMED_ROOM if self.kind == "room" else "")
 
     @classmethod
-    def from_contact(cls, key: str, contact: ContactLike, member_count: int | None = None) -> ContactRow:
-        """The row of a contact record, under its stable ``key``."""
+    def from_contact(
+        cls, key: str, contact: ContactLike, member_count: int | None = None, room_name: str = ""
+    ) -> ContactRow:
+        """The row of a contact record, under its stable ``key`` (``room_name``: see the class)."""
         is_room = contact.kind == "room"
         return cls(
             key=key,
@@ -164,6 +208,7 @@ class ContactRow:
             contact_flag=contact.contact_flag,
             verify_flag=contact.verify_flag,
             head_img_url=contact.head_img_url,
+            room_name=room_name if is_room else "",
         )
 
 

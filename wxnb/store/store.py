@@ -35,7 +35,7 @@ import pandas as pd
 from wxnb.store.database import SendRecord, SyncState
 from wxnb.store.inputs import ContactLike, MessageLike
 from wxnb.store.keys import KeyPlan, KeyRegistry
-from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution
+from wxnb.store.rows import UNNAMED_ROOM, ContactRow, MemberRow, MessageRows, Resolution, room_name
 from wxnb.store.tables import Tables
 from wxnb.store.writer import Archive
 
@@ -314,9 +314,14 @@ class Store:
                 staged.removed_keys.append(old_key)  # a temporary key replaced by a stable one
             names.set_contact(contact.user_name, contact.remark, contact.nickname)
             member_count: int | None = None
+            untitled = ""
             if contact.kind == "room":
-                member_count = self._stage_room(plan, contact, key, old_key, staged)
-            staged.rows.append(ContactRow.from_contact(key, contact, member_count))
+                member_count, members = self._stage_room(plan, contact, key, old_key, staged)
+                if not (contact.remark or contact.nickname):
+                    # No topic: named after its members, as WeChat's clients do (never a bare "@@…").
+                    untitled = self._untitled_name(names, members)
+                    names.display[contact.user_name] = untitled
+            staged.rows.append(ContactRow.from_contact(key, contact, member_count, untitled))
         for user_name in removed:
             removed_key = plan.key_of(user_name)
             if removed_key is not None:
@@ -324,9 +329,21 @@ class Store:
             names.remove(user_name)
         return staged
 
+    def _untitled_name(self, names: _Names, members: Sequence[MemberRow]) -> str:
+        # As a sender's name in a room: one's remark for them, else their in-room name, else their own.
+        me = self._me.user_name if self._me is not None else None
+        return room_name(
+            [
+                (names.remark.get(m.user_name) if m.user_name else None) or m.display_name or m.nickname
+                for m in members
+                if m.user_name is None or m.user_name != me
+            ]
+        )
+
     def _stage_room(
         self, plan: KeyPlan, room: ContactLike, key: str, old_key: str | None, staged: _Staged
-    ) -> int:
+    ) -> tuple[int, Sequence[MemberRow]]:
+        """(member count, the members as known now) of a room of this batch."""
         if room.members:
             rows: dict[str, MemberRow] = {}
             in_room: dict[str, str] = {}
@@ -338,7 +355,7 @@ class Store:
             staged.members[key] = list(rows.values())
             if staged.names is not None:
                 staged.names.members[room.user_name] = in_room
-            return room.member_count or len(rows)
+            return room.member_count or len(rows), staged.members[key]
         # Listed without members (a saved room in the contact list): keep what we know, from earlier in
         # this batch or from the tables.
         known = staged.members.get(key)
@@ -346,15 +363,16 @@ class Store:
             known = self.tables.room_members(old_key or key)
             if known and (old_key is not None or any(m.room_user_name != room.user_name for m in known)):
                 staged.members[key] = [replace(m, room_key=key, room_user_name=room.user_name) for m in known]
+        known = staged.members.get(key, known)
         if room.member_count:
-            return room.member_count
+            return room.member_count, known
         earlier = [r.member_count for r in staged.rows if r.key == key and r.member_count]
         if earlier:
-            return earlier[-1]
+            return earlier[-1], known
         previous = self.tables.contact(old_key or key)
         if previous is not None and previous.member_count:
-            return previous.member_count
-        return len(known)
+            return previous.member_count, known
+        return len(known), known
 
     def resolve(self, message: MessageLike) -> Resolution:
         """(chat_key, chat_name, sender_name) of a message, from what is known now."""
@@ -378,7 +396,10 @@ class Store:
                 )
             else:
                 sender_name = display.get(message.sender)
-            return key_of(chat), display.get(chat), sender_name or None
+            chat_name = display.get(chat)
+            if chat_name is None and chat.startswith("@@"):
+                chat_name = UNNAMED_ROOM  # a room not listed yet: a name, never its bare "@@…"
+            return key_of(chat), chat_name, sender_name or None
 
         return resolve
 

@@ -112,3 +112,22 @@ def test_the_pause_grows_with_each_refusal_in_a_row_and_a_success_ends_the_run()
     assert limits.pauses() == () and limits.refused("send") == 10.0
     jittery = RateLimits(first=10.0, jitter=0.25)
     assert all(10.0 <= jittery.refused(f"op{i}") <= 12.5 for i in range(50))
+
+
+def test_a_rate_limited_member_fetch_at_login_does_not_fail_it(tmp_path: Path) -> None:
+    # The login's last step fetches every room with its members; a 1205 there must not cost the
+    # user the login (the ticket is spent): the rooms stay listed, their members come after the pause.
+    sync = replace(FAST_SYNC, rate_limit_pause=FIRST_PAUSE)
+    with Simulator(make_spec(), hold=0.2) as sim:
+        sim.faults.set_budget("batchgetcontact", 0, per=3600)
+        with log_in(sim, tmp_path, sync=sync) as session:
+            assert session.status.state == "online"
+            assert len(session.rooms) > 0
+            assert [p.operation for p in session.status.paused] == ["batchgetcontact"]
+            without_members = len(session.members)
+            sim.faults.clear_budget("batchgetcontact")
+            wait_until(lambda: len(session.members) > without_members, timeout=10, what="members fetched")
+            wait_until(lambda: not session.status.paused, what="the pause over")
+            rooms_with_members = set(session.members.room_user_name)
+            assert rooms_with_members == set(session.rooms.user_name[session.rooms.member_count > 0])
+        assert _refused(sim, "batchgetcontact") == 1

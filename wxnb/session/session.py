@@ -44,6 +44,7 @@ from wxnb.protocol import (
     Hosts,
     Interrupted,
     Message,
+    RateLimited,
     RetryPolicy,
     SyncKey,
     Timeouts,
@@ -59,7 +60,7 @@ from wxnb.session.login import LoginEvent, LoginFlow, LoginResult
 from wxnb.session.quarantine import Quarantine
 from wxnb.session.ratelimits import RateLimits
 from wxnb.session.status import SessionStatus, StatusBoard
-from wxnb.session.sync import KeyFallback, SyncOptions, SyncWorker
+from wxnb.session.sync import CONTACTS_OPERATION, KeyFallback, SyncOptions, SyncWorker
 from wxnb.session.writer import Writer
 from wxnb.store import SendRecord, Store, Tables, account_key
 
@@ -402,7 +403,7 @@ class Session(SessionActions, SessionListeners):
         with _LIVE_LOCK:
             _LIVE[(str(self.data_dir), account)] = self
         writer.call(lambda: store.start_login(me))
-        contacts = self._load_contacts(client, init.contacts, init.chat_set, flow)
+        contacts, unfetched_rooms = self._load_contacts(client, init.contacts, init.chat_set, flow)
         sync_key = init.sync_key
         fallback = None
         state = store.sync_state
@@ -435,6 +436,7 @@ class Session(SessionActions, SessionListeners):
             fallback=fallback,
             limits=self._limits,
         )
+        worker.fetch_later(unfetched_rooms)  # members the login could not fetch (1205): after the pause
         self._worker = worker
         if self._closed:
             raise Interrupted(endpoint="login")
@@ -452,23 +454,35 @@ class Session(SessionActions, SessionListeners):
         writer.submit(self._settle)
         return worker
 
-    @staticmethod
     def _load_contacts(
-        client: WebClient, first: tuple[Contact, ...], chat_set: tuple[str, ...], flow: LoginFlow
-    ) -> list[Contact]:
-        """Every contact: webwxinit's, the whole contact list, then every room with its members.
+        self, client: WebClient, first: tuple[Contact, ...], chat_set: tuple[str, ...], flow: LoginFlow
+    ) -> tuple[list[Contact], list[str]]:
+        """Every contact: webwxinit's, the whole contact list, then every room with its members; and
+        the rooms whose members could not be fetched because the server rate-limited the request.
 
         Each is an idempotent step after the confirm: retried a few times (``flow.retry``) before the
-        login fails (the ticket is spent: another login would need another push or scan)."""
+        login fails (the ticket is spent: another login would need another push or scan). A 1205 on
+        the members does not fail the login: webwxbatchgetcontact pauses (``session.status.paused``),
+        the rooms stay listed without members, and the sync thread fetches them when the pause ends."""
         by_name: dict[str, Contact] = {c.user_name: c for c in first}
         for contact in flow.retry(lambda: list(client.get_contacts()), "webwxgetcontact"):
             by_name[contact.user_name] = contact
         rooms = [name for name, c in by_name.items() if c.kind == "room"]
         rooms += [name for name in chat_set if name.startswith("@@") and name not in by_name]
-        if rooms:
-            for contact in flow.retry(lambda: list(client.batch_get_contacts(rooms)), "webwxbatchgetcontact"):
-                by_name[contact.user_name] = contact
-        return list(by_name.values())
+        if not rooms:
+            return list(by_name.values()), []
+        try:
+            found = self._limits.guard(
+                CONTACTS_OPERATION,
+                lambda: flow.retry(lambda: list(client.batch_get_contacts(rooms)), "webwxbatchgetcontact"),
+                endpoint="webwxbatchgetcontact",
+            )
+        except RateLimited as exc:
+            logger.warning("login: room members not fetched yet (%s); after the pause", exc)
+            return list(by_name.values()), rooms
+        for contact in found:
+            by_name[contact.user_name] = contact
+        return list(by_name.values()), []
 
     def _supersede(self, account: str) -> None:
         with _LIVE_LOCK:

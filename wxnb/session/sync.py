@@ -92,7 +92,7 @@ from wxnb.store.errors import ArchiveWriteError
 if TYPE_CHECKING:
     from wxnb.store.store import CommittedBatch
 
-__all__ = ["KeyFallback", "SyncOptions", "SyncWorker"]
+__all__ = ["CONTACTS_OPERATION", "KeyFallback", "SyncOptions", "SyncWorker"]
 
 logger = logging.getLogger("wxnb.session.sync")
 
@@ -100,7 +100,7 @@ _MAX_NOT_FOUND: Final = 10_000  # chats webwxbatchgetcontact did not know: not a
 _MAX_CHECKED: Final = 200_000  # (room, sender) pairs whose name was looked up (then forgotten, once full)
 _MAX_DEFERRED: Final = 10_000  # names kept for after a batchgetcontact pause (the rest: unnamed)
 _BAD_REQUEST: Final = 1200  # the simulator's refusal of an earlier login's SyncKey (docs/simulator.md)
-_CONTACTS_OP: Final = "batchgetcontact"
+CONTACTS_OPERATION: Final = "batchgetcontact"  # the rate limits' name of webwxbatchgetcontact
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,7 +290,7 @@ class SyncWorker:
 
     def _round(self) -> bool:
         """One synccheck and, if needed, webwxsync until ContinueFlag is 0. True: nothing came."""
-        if self._deferred and self.limits.left(_CONTACTS_OP) == 0:
+        if self._deferred and self.limits.left(CONTACTS_OPERATION) == 0:
             self._fetch_deferred()
         if self._fallback is None:
             check = self.client.sync_check(self.check_key)
@@ -415,7 +415,7 @@ class SyncWorker:
         ]
         stale = self._rooms_missing_senders(messages, listed, set(unknown))
         wanted = set(unknown) | stale
-        if self.limits.left(_CONTACTS_OP) > 0:  # rate-limited a moment ago: not asked again yet
+        if self.limits.left(CONTACTS_OPERATION) > 0:  # rate-limited a moment ago: not asked again yet
             self._defer(wanted)
             return []
         if self._deferred:  # the pause is over: the names kept meanwhile come along
@@ -428,7 +428,7 @@ class SyncWorker:
         (the names stay unknown; after a 1205 they are kept for when the pause ends)."""
         try:
             found = self.limits.guard(
-                _CONTACTS_OP,
+                CONTACTS_OPERATION,
                 lambda: list(self.client.batch_get_contacts(wanted)),
                 endpoint="webwxbatchgetcontact",
             )
@@ -446,6 +446,11 @@ class SyncWorker:
         if missing and len(self._not_found) < _MAX_NOT_FOUND:
             self._not_found.update(missing)
         return found
+
+    def fetch_later(self, names: Iterable[str]) -> None:
+        """Fetch these contacts (with webwxbatchgetcontact) once its rate-limit pause has ended: what
+        the login could not fetch. Before :meth:`run` only."""
+        self._defer(names)
 
     def _defer(self, names: Iterable[str]) -> None:
         for name in names:

@@ -136,8 +136,13 @@ def test_every_login_step_then_the_live_status_line(
         session.wait_ready(DEADLINE)
         wait_until(lambda: widget.phase == "ready" and widget.status.get("state") == "online")
         status = widget.status
-        assert (status["nickname"], status["contacts"], status["rooms"]) == ("Me 🐼", 6, 3)
-        assert (status["contacts"], status["rooms"]) == (len(session.contacts) - len(session.rooms), 3)
+        # Counted as people read them: friends, rooms and official accounts apart.
+        assert (status["nickname"], status["contacts"], status["rooms"], status["mps"]) == ("Me 🐼", 4, 3, 1)
+        assert (status["contacts"], status["rooms"], status["mps"]) == (
+            len(session.friends),
+            len(session.rooms),
+            len(session.mps),
+        )
         assert widget.qr == "" and widget.expires_at == 0
         assert widget.avatar.startswith("data:image/jpeg")  # the scanned avatar, kept for the status line
 
@@ -336,7 +341,7 @@ def test_no_secret_reaches_the_front_end_and_saved_state_has_no_code(
     # The uuid went out only inside the QR picture, and the saved state has no QR at all.
     assert uuid not in everything and uuid not in state
     assert "image/svg" not in state and saved_traits.get("qr", "") == ""
-    assert saved_traits["phase"] == "ready" and saved_traits["status"]["contacts"] == 6
+    assert saved_traits["phase"] == "ready" and saved_traits["status"]["contacts"] == 4
 
 
 def test_status_bursts_are_coalesced_to_ten_updates_a_second(
@@ -453,7 +458,7 @@ def test_a_session_shown_as_text_gets_a_status_widget_later(
         view: NotebookLoginView = session._view
         widget = view.widget
         assert shown[0]["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
-        wait_until(lambda: widget.phase == "ready" and widget.status.get("contacts") == 6)
+        wait_until(lambda: widget.phase == "ready" and widget.status.get("contacts") == 4)  # friends
         assert widget.qr == ""  # the replayed login steps end with the status line, no code
         sim.phone.send(("friend", ANN), "hello")
         wait_until(lambda: widget.status.get("messages", 0) >= 1, what="live status on the new widget")

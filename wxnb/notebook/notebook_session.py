@@ -155,7 +155,7 @@ class NotebookSession(Session):
 
         view = NotebookLoginView(
             LoginWidget(),
-            self.contact_counts,
+            self._kind_counts,
             status=lambda: self.status,
             failure=lambda: self.failure,
             desktop=self.desktop,
@@ -180,6 +180,14 @@ class NotebookSession(Session):
             self._avatar_watched = True
             self.on("status", self._fetch_avatar)
         return view
+
+    def _kind_counts(self) -> tuple[int, int, int]:
+        """(friends, rooms, official accounts), as the status line says them; (0, 0, 0) before login.
+
+        From the contacts snapshot (cached until the contacts change; the view asks at most once a
+        second): the session's ``contact_counts()`` lumps official accounts in with friends."""
+        kinds = self.contacts["kind"].value_counts()
+        return int(kinds.get("friend", 0)), int(kinds.get("room", 0)), int(kinds.get("mp", 0))
 
     # -- the account's picture (the session's thread) ----------------------------------------------
 

@@ -25,11 +25,13 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from wxnb.errors import Error
 from wxnb.notebook.login_view import NotebookLoginView
+from wxnb.notebook.waiting import WaitTimedOut, can_poll_ui, wait_keeping_ui
 from wxnb.protocol import WxError
+from wxnb.protocol.records import Message
 from wxnb.session import Session, SessionStatus
 from wxnb.widgets.errors import FrontendBundleMissing, WidgetError
 
@@ -91,6 +93,53 @@ class NotebookSession(Session):
         self._avatar_lock = threading.Lock()
         self._avatar_fetched = False
         self._avatar_watched = False  # _fetch_avatar subscribed (with the first view)
+
+    # -- waiting in a cell (the widgets stay alive) -------------------------------------------------
+
+    def wait_ready(self, timeout: float | None = None) -> Self:
+        """:meth:`Session.wait_ready <wxnb.session.Session.wait_ready>`, and in a notebook cell the
+        widgets keep working meanwhile (New code is heard while the cell waits; see
+        :mod:`wxnb.notebook.waiting`). A timeout ends with one sentence, not a traceback.
+
+        Example: ``session.wait_ready(120)`` in the cell after ``wxnb.login()``.
+
+        Raises:
+            WaitTimedOut: (a ``TimeoutError``) not ready within ``timeout`` s; the login goes on.
+            Everything :meth:`Session.wait_ready <wxnb.session.Session.wait_ready>` raises.
+        """
+        if not can_poll_ui():
+            return super().wait_ready(timeout)
+        wait = super().wait_ready
+        try:
+            return wait_keeping_ui(wait, timeout, resumable=True)
+        except WaitTimedOut:
+            raise
+        except TimeoutError:
+            raise WaitTimedOut(
+                f"not logged in after {timeout:g} s: scan the QR code above, "
+                "then run this cell again; the login goes on meanwhile."
+            ) from None
+
+    def wait_for(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
+        """:meth:`Session.wait_for <wxnb.session.Session.wait_for>`, and in a notebook cell the widgets
+        keep working meanwhile. ``predicate`` then runs on a helper thread (keep it to reading the
+        message). A timeout ends with one sentence, not a traceback.
+
+        Example: ``m = session.wait_for(lambda m: m.chat_name == "Ann", timeout=60)``
+
+        Raises:
+            WaitTimedOut: (a ``TimeoutError``) no matching message within ``timeout`` s.
+            Everything :meth:`Session.wait_for <wxnb.session.Session.wait_for>` raises.
+        """
+        if not can_poll_ui():
+            return super().wait_for(predicate, timeout)
+        wait = super().wait_for
+        try:
+            return wait_keeping_ui(lambda left: wait(predicate, timeout), timeout, resumable=False)
+        except WaitTimedOut:
+            raise
+        except TimeoutError:
+            raise WaitTimedOut(f"no matching message within {timeout:g} s.") from None
 
     # -- the widget (main thread) ------------------------------------------------------------------
 

@@ -99,9 +99,7 @@ def running(page: Any, index: int) -> bool:
 
 
 def output_text(page: Any, index: int) -> str:
-    value: str = page.evaluate(
-        f"() => document.querySelectorAll('{CELL}')[{index}]?.querySelector('.jp-OutputArea')?.innerText ?? ''"
-    )
+    value: str = page.evaluate(f"() => {in_cell(index, '.jp-OutputArea')}?.innerText ?? ''")
     return value
 
 
@@ -135,8 +133,11 @@ def test_waits_keep_the_widget_alive_and_a_saved_notebook_has_no_code(
         assert second_qr != first_qr
         sim.phone.scan(second)
         sim.phone.confirm(second)
-        wait_for_js(page, f"() => /ready: online/.test({in_cell(WAIT, '.jp-OutputArea')}?.innerText ?? '')",
-                    deadline=WAIT_ENDS)
+        wait_for_js(
+            page,
+            f"() => /ready: online/.test({in_cell(WAIT, '.jp-OutputArea')}?.innerText ?? '')",
+            deadline=WAIT_ENDS,
+        )
         # The status line: green, counted as people read them.
         assert "friend" in cell_text(page, LOGIN, ".wxnb-login__counts")
         assert page.evaluate(f"() => {in_cell(LOGIN, '.wxnb-login')}.dataset.tone") == "ok"
@@ -154,16 +155,16 @@ def test_waits_keep_the_widget_alive_and_a_saved_notebook_has_no_code(
         page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
         page.locator(".jp-Dialog-button.jp-mod-accept").click()
-        not_connected = "Not connected to a running session"
+        not_connected = "(text) => (text ?? '').startsWith('Not connected to a running session')"
         wait_for_js(
             page,
-            f"() => ({in_cell(LOGIN, '.wxnb-login__state')}?.textContent ?? '').startsWith('{not_connected}')",
+            f"() => ({not_connected})({in_cell(LOGIN, '.wxnb-login__state')}?.textContent)",
             deadline=DISCONNECTED,
         )
         assert page.evaluate(f"() => {in_cell(LOGIN, '.wxnb-login')}.dataset.tone") == "off"
         wait_for_js(
             page,
-            f"() => ({in_cell(OTHER, '.wxnb-login__title')}?.textContent ?? '').startsWith('{not_connected}')",
+            f"() => ({not_connected})({in_cell(OTHER, '.wxnb-login__title')}?.textContent)",
             deadline=DISCONNECTED,
         )
         assert qr_src(page, OTHER) == ""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from wxnb.errors import Error
 from wxnb.notebook.login_view import NotebookLoginView
+from wxnb.notebook.tables_view import register as register_table_view
 from wxnb.notebook.waiting import WaitTimedOut, can_poll_ui, wait_keeping_ui
 from wxnb.protocol import WxError
 from wxnb.protocol.records import Message
@@ -87,6 +88,10 @@ class NotebookSession(Session):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if in_notebook():  # the tables' compact view (wxnb/notebook/tables_view.py); other frames unchanged
+            from IPython import get_ipython
+
+            register_table_view(get_ipython())
         self._view: NotebookLoginView | None = None
         self._detach_view: list[Callable[[], None]] = []
         self._avatar = ""  # the account's head image as a data URL, once fetched for a view

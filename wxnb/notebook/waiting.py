@@ -22,6 +22,7 @@ Example (what ``NotebookSession.wait_ready`` does)::
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -65,9 +66,11 @@ def can_poll_ui() -> bool:
         >>> can_poll_ui()   # a plain interpreter
         False
     """
-    from wxnb.notebook.notebook_session import in_notebook
-
-    return threading.current_thread() is threading.main_thread() and in_notebook()
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    ipython = sys.modules.get("IPython")  # never imported here: plain scripts do not load IPython
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def wait_keeping_ui(wait: Callable[[float | None], T], timeout: float | None, *, resumable: bool) -> T:
@@ -107,7 +110,7 @@ def wait_keeping_ui(wait: Callable[[float | None], T], timeout: float | None, *,
                 except TimeoutError:
                     if cancelled.is_set() or (left is not None and left <= SLICE):
                         raise
-        except BaseException as exc:  # handed to the cell's thread, which raises it
+        except BaseException as exc:  # noqa: BLE001 - not swallowed: the cell's thread raises it below
             failure.append(exc)
         finally:
             done.set()

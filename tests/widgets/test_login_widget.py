@@ -305,3 +305,21 @@ def test_updates_from_a_thread_arrive_with_the_real_timer() -> None:
     worker.join(timeout=10)
     assert arrived.wait(timeout=10), "deadline 'deferred update' (10 s) passed"
     w.close()
+
+
+def test_the_plain_text_fallback_says_what_the_widget_shows(widget: LoginWidget, fake_time: FakeTime) -> None:
+    assert repr(widget) == "wxnb login: getting a login code…"
+    widget.show_qr(LOGIN_URL, expires_at=time.time() + 240)
+    assert repr(widget) == "wxnb login: scan the QR code with WeChat on your phone"
+    fake_time.advance(1)
+    since = time.mktime((2026, 12, 6, 18, 42, 5, 0, 0, -1))  # 18:42 in the kernel's local time
+    widget.show_status(StatusView(nickname="阿杰", contacts=800, rooms=63, mps=30, messages=1, since=since))
+    expected = "wxnb login: 阿杰, online since 18:42 · 800 friends · 63 rooms · 30 official accounts"
+    assert repr(widget) == expected
+    fake_time.advance(1)
+    out = StatusView(nickname="阿杰", contacts=1, rooms=1, mps=0, state="logged_out", reason="1102")
+    widget.show_status(out)
+    assert repr(widget) == "wxnb login: 阿杰, logged out: 1102 · 1 friend · 1 room"
+    fake_time.advance(1)
+    widget.show_failed("The login server did not answer.")
+    assert repr(widget) == "wxnb login: the login failed: The login server did not answer."

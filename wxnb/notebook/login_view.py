@@ -88,6 +88,7 @@ class NotebookLoginView:
         desktop: bool = True,
         retry: bool = True,
         counts_every: float = 1.0,
+        closed_reason: Callable[[], str] | None = None,
     ) -> None:
         self.widget = widget
         self._counts = counts
@@ -97,6 +98,7 @@ class NotebookLoginView:
         self._problem = ""  # the last failure shown, as a sentence
         self._current_status = status
         self._failure = failure
+        self._closed_reason = closed_reason
         self._lock = threading.Lock()
         # One draw at a time, reading the status and handing it to the widget as one step: the last
         # draw to run shows the latest status (the widget's coalescer keeps the last submitted).
@@ -253,8 +255,9 @@ class NotebookLoginView:
         elif status.state == "failed":
             state = "closed"
             reason = f"the sync stopped: {status.last_error}" if status.last_error else "the sync stopped"
-        else:  # closed (starting/logging_in cannot follow ready)
+        else:  # closed (starting/logging_in cannot follow ready): say why when the notebook knows
             state = "closed"
+            reason = self._closed_reason() if self._closed_reason is not None else ""
         counts = self._current_counts()
         self.widget.show_status(
             StatusView(
@@ -268,5 +271,6 @@ class NotebookLoginView:
                 state=state,
                 reason=reason,
                 reconnects=status.reconnects,
+                since=status.since.timestamp() if status.since.timestamp() > 0 else None,
             )
         )

@@ -24,6 +24,7 @@ import base64
 import logging
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Self
 
@@ -72,6 +73,10 @@ def _require_main_thread(what: str) -> None:
         )
 
 
+#: Every NotebookSession of this kernel, to tell a close by a newer login of the same account.
+_SESSIONS: weakref.WeakSet[NotebookSession] = weakref.WeakSet()
+
+
 class NotebookSession(Session):
     """A :class:`~wxnb.session.Session` that shows itself in a notebook as the login/status widget.
 
@@ -92,6 +97,9 @@ class NotebookSession(Session):
             from IPython import get_ipython
 
             register_table_view(get_ipython())
+        self._shown_model = ""  # the model id of the widget last put in an output (drawn once per login)
+        self._closed_reason = ""  # why it was closed, as the status line says it
+        _SESSIONS.add(self)
         self._view: NotebookLoginView | None = None
         self._detach_view: list[Callable[[], None]] = []
         self._avatar = ""  # the account's head image as a data URL, once fetched for a view
@@ -177,7 +185,39 @@ class NotebookSession(Session):
 
         widget = self.widget
         display(widget)  # type: ignore[no-untyped-call]
+        self._shown_model = widget.model_id
         return widget
+
+    # -- closing, with the reason the status line gives --------------------------------------------
+
+    def close(self, timeout: float | None = None) -> None:
+        """:meth:`Session.close <wxnb.session.Session.close>`; the status line then says why it closed
+        (this call, or a newer login of the same account that replaced this session)."""
+        if not self._closed_reason:
+            self._closed_reason = self._why_closed()
+        if timeout is None:
+            super().close()
+        else:
+            super().close(timeout)
+
+    def logout(self) -> None:
+        """:meth:`Session.logout <wxnb.session.Session.logout>`; the status line says it was this call."""
+        self._closed_reason = self._closed_reason or "logged out with session.logout()"
+        super().logout()
+
+    def _why_closed(self) -> str:
+        if threading.current_thread() is threading.main_thread():
+            return "closed with session.close()"
+        # Another login of the same account closes this one from its own thread, once confirmed.
+        for other in list(_SESSIONS):
+            if (
+                other is not self
+                and other.data_dir == self.data_dir
+                and other.status.state == "logging_in"
+                and any(e.phase == "confirmed" for e in other.login_events)
+            ):
+                return "replaced by a newer login (wxnb.login() ran again)"
+        return "the session was closed"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """In a notebook, ``session`` at the end of a cell shows :attr:`widget` (the live one, or a
@@ -187,6 +227,11 @@ class NotebookSession(Session):
         if not in_notebook():
             return None
         view = self._view
+        if view is not None and view.widget.comm is not None and view.widget.model_id == self._shown_model:
+            # Drawn once per login: the live widget is already in an output above (the login cell);
+            # a cell ending with `session` (or `session.wait_ready()`) shows the one-line text.
+            # session.show() draws it again on purpose.
+            return None
         if view is None or view.widget.comm is None:
             if threading.current_thread() is not threading.main_thread():
                 return None  # widgets are made on the main thread only: text it is
@@ -201,7 +246,9 @@ class NotebookSession(Session):
         if shown is None:
             return None
         data, metadata = shown
-        return {**data, "text/plain": repr(self)}, metadata
+        self._shown_model = widget.model_id
+        widget.flush()  # the text says what the widget shows now
+        return {**data, "text/plain": repr(widget)}, metadata
 
     def _new_view(self) -> NotebookLoginView:
         _require_main_thread("a widget can be made")
@@ -214,6 +261,7 @@ class NotebookSession(Session):
             failure=lambda: self.failure,
             desktop=self.desktop,
             retry=self.interactive,
+            closed_reason=lambda: self._closed_reason,
         )
         old, self._detach_view = self._detach_view, []
         for detach in old:  # the closed widget's view hears nothing more

@@ -35,7 +35,7 @@ from wxnb.widgets.errors import WidgetInputError
 from wxnb.widgets.heartbeat import HEARTBEAT, Heartbeat
 from wxnb.widgets.images import image_data_url, qr_svg_data_url
 
-__all__ = ["PHASES", "STATUS_STATES", "LoginWidget", "Phase", "StatusState", "StatusView"]
+__all__ = ["PHASES", "STATUS_STATES", "LoginWidget", "Phase", "StatusState", "StatusView", "describe_text"]
 
 _log = logging.getLogger(__name__)
 
@@ -99,6 +99,8 @@ class StatusView:
         reason: why the state is not "online", in plain words (e.g. "logged in elsewhere (1102)").
             Never put secrets (skey, sid, uin, pass_ticket, cookies) in it.
         reconnects: how many times the sync thread had to reconnect.
+        since: when ``state`` was entered, in seconds since the epoch, or None; the plain-text
+            fallback says "online since 18:42" (the kernel's local time).
     """
 
     nickname: str = ""
@@ -111,6 +113,7 @@ class StatusView:
     state: StatusState = "online"
     reason: str = ""
     reconnects: int = 0
+    since: float | None = None
 
     def to_trait(self) -> dict[str, object]:
         """The ``status`` trait's value; validates every field.
@@ -134,10 +137,62 @@ class StatusView:
         }
         if self.mps is not None:
             trait["mps"] = _count(self.mps, "mps")
+        if self.since is not None:
+            trait["since_ms"] = _epoch_ms(self.since, "since")
         return trait
 
 
 NewCodeCallback = Callable[[], None]
+
+_PHASE_TEXT: Final[dict[str, str]] = {
+    "starting": "getting a login code…",
+    "waiting": "scan the QR code with WeChat on your phone",
+    "scanned": "scanned: confirm the login on your phone",
+    "confirming": "confirmed: loading your contacts…",
+    "expired": "the code expired: getting a new one…",
+    "blocked": "WeChat refused web login for this account",
+    "failed": "the login failed",
+}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _counts_text(status: dict[str, Any]) -> str:
+    def num(key: str) -> int:
+        value = status.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    if "mps" in status:
+        parts = [_plural(num("contacts"), "friend", "friends"), _plural(num("rooms"), "room", "rooms")]
+        if num("mps"):
+            parts.append(_plural(num("mps"), "official account", "official accounts"))
+    else:
+        parts = [_plural(num("contacts"), "contact", "contacts"), _plural(num("rooms"), "room", "rooms")]
+    return " · ".join(parts)
+
+
+def describe_text(phase: str, status: dict[str, Any], message: str = "") -> str:
+    """The widget's state in one line of plain text (its repr; what viewers without widgets show).
+
+    >>> describe_text("ready", {"nickname": "阿杰", "state": "online", "contacts": 8, "rooms": 6, "mps": 1})
+    '阿杰, online · 8 friends · 6 rooms · 1 official account'
+    >>> describe_text("ready", {"nickname": "Ann", "state": "closed", "reason": "logged in again"})
+    'Ann, closed: logged in again · 0 contacts · 0 rooms'
+    """
+    if phase != "ready":
+        text = _PHASE_TEXT.get(phase, phase)
+        return f"{text}: {message}" if message else text
+    state = str(status.get("state", "online")).replace("_", " ")
+    since = status.get("since_ms")
+    if isinstance(since, int) and state == "online":
+        state = f"online since {time.strftime('%H:%M', time.localtime(since / 1000))}"
+    reason = status.get("reason")
+    if reason and state != "online":
+        state = f"{state}: {reason}"
+    name = status.get("nickname") or "logged in"
+    return f"{name}, {state} · {_counts_text(status)}"
 
 
 class LoginWidget(anywidget.AnyWidget):
@@ -213,6 +268,11 @@ class LoginWidget(anywidget.AnyWidget):
         """Tell the views the kernel is alive, with its clock (the heartbeat calls this; any thread)."""
         if self.comm is not None:
             self.send({"type": "alive", "now": _now_ms(), "every": self._beat_ms()})
+
+    def __repr__(self) -> str:
+        """What viewers without widgets show (the bundle's text/plain), e.g.
+        ``wxnb login: 阿杰, online since 18:42 · 800 friends · 63 rooms · 30 official accounts``."""
+        return f"wxnb login: {describe_text(self.phase, self.status, self.message)}"
 
     # -- what the session calls -------------------------------------------------------------
 

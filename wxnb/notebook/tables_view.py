@@ -47,9 +47,16 @@ VIEW_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
 #: Characters of text shown per cell before the ellipsis.
 CLIP: Final = 80
 
+#: Columns of free text: they wrap (within 40em); every other column stays on one line.
+_WRAPPING: Final = frozenset({"text", "signature", "url", "file_name", "raw_content"})
+
+# The doubled class outranks JupyterLab's ``:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td``
+# (right-aligned, meant for numbers): names and text read from the left.
 _STYLE: Final = (
-    "<style>.wxnb-table td{text-align:left;vertical-align:top;max-width:40em;white-space:normal;"
-    "overflow-wrap:anywhere}.wxnb-table th{text-align:left}"
+    "<style>table.wxnb-table.wxnb-table td,table.wxnb-table.wxnb-table th"
+    "{text-align:left;vertical-align:top;white-space:nowrap}"
+    "table.wxnb-table.wxnb-table td.wxnb-wrap"
+    "{white-space:normal;overflow-wrap:anywhere;min-width:16em;max-width:40em}"
     ".wxnb-caption{opacity:.7;margin:.2em 0 .5em}</style>"
 )
 
@@ -94,13 +101,14 @@ def compact_html(frame: pd.DataFrame) -> str:
         parts = [frame.iloc[:half], None, frame.iloc[rows - half :]]
     else:
         parts = [frame]
+    classes = [' class="wxnb-wrap"' if c in _WRAPPING else "" for c in columns]
     body: list[str] = []
     for part in parts:
         if part is None:
             body.append("<tr><th>…</th>" + "<td>…</td>" * len(columns) + "</tr>")
             continue
         for index, row in zip(part.index, part[columns].itertuples(index=False, name=None), strict=True):
-            cells = "".join(f"<td>{_cell(v)}</td>" for v in row)
+            cells = "".join(f"<td{wrap}>{_cell(v)}</td>" for wrap, v in zip(classes, row, strict=True))
             body.append(f"<tr><th>{html.escape(str(index))}</th>{cells}</tr>")
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
     hidden = len(frame.columns) - len(columns)

@@ -24,7 +24,7 @@ from tests.browser.jupyterlab import (
     save_notebook,
     write_notebook,
 )
-from tests.browser.test_e2e_login import CELL, cell_text, in_cell, new_code, qr_src, wait_for_qr
+from tests.browser.test_e2e_login import CELL, in_cell, new_code, qr_src, wait_for_qr
 from tests.browser.waits import Deadline, wait_for_js
 from tests.frontend import ensure_bundle
 from wxnb.sim.simulator import Simulator
@@ -47,11 +47,11 @@ CELLS = [
     # 1: the login.
     "session = wxnb.login(SIM, data_dir=DATA, resume=False)",
     # 2: the README's next line: wait, with the widget still answering.
-    "session.wait_ready(120)\nprint('ready:', session.status.state)",
+    "await session.ready(120)\nprint('ready:', session.status.state)",
     # 3: a second login nobody scans.
     "other = wxnb.login(SIM, data_dir=DATA_2, resume=False)",
     # 4: its wait times out.
-    "other.wait_ready(2)",
+    "await other.ready(2)",
 ]
 LOGIN, WAIT, OTHER, TIMEOUT = 1, 2, 3, 4
 
@@ -124,7 +124,8 @@ def test_waits_keep_the_widget_alive_and_a_saved_notebook_has_no_code(
         for secret in ("skey", "pass_ticket", "wxsid", "wxuin"):
             assert secret not in saved
 
-        # wait_ready runs in the next cell; New code is still heard and a new code drawn meanwhile.
+        # `await session.ready()` runs in the next cell; New code is still heard and a new code drawn
+        # meanwhile (a blocking wait_ready would hold the click until it returned).
         start_cell(page, WAIT)
         page.locator(CELL).nth(LOGIN).locator(".wxnb-login__new-code").click()
         second_qr = wait_for_qr(page, LOGIN, other_than=first_qr, deadline=STEP)
@@ -139,7 +140,11 @@ def test_waits_keep_the_widget_alive_and_a_saved_notebook_has_no_code(
             deadline=WAIT_ENDS,
         )
         # The status line: green, counted as people read them.
-        assert "friend" in cell_text(page, LOGIN, ".wxnb-login__counts")
+        wait_for_js(
+            page,
+            f"() => /friends? ·/.test({in_cell(LOGIN, '.wxnb-login__counts')}?.textContent ?? '')",
+            deadline=STEP,
+        )
         assert page.evaluate(f"() => {in_cell(LOGIN, '.wxnb-login')}.dataset.tone") == "ok"
 
         # A wait that times out says so in one sentence, no traceback.

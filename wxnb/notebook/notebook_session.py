@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Self
 from wxnb.errors import Error
 from wxnb.notebook.login_view import NotebookLoginView
 from wxnb.notebook.tables_view import register as register_table_view
-from wxnb.notebook.waiting import WaitTimedOut, can_poll_ui, wait_keeping_ui
+from wxnb.notebook.waiting import WaitTimedOut, in_kernel, wait_in_thread
 from wxnb.protocol import WxError
 from wxnb.protocol.records import Message
 from wxnb.session import Session, SessionStatus
@@ -109,49 +109,79 @@ class NotebookSession(Session):
 
     # -- waiting in a cell (the widgets stay alive) -------------------------------------------------
 
-    def wait_ready(self, timeout: float | None = None) -> Self:
-        """:meth:`Session.wait_ready <wxnb.session.Session.wait_ready>`, and in a notebook cell the
-        widgets keep working meanwhile (New code is heard while the cell waits; see
+    async def ready(self, timeout: float | None = None) -> Self:
+        """``await session.ready(120)``: :meth:`Session.wait_ready <wxnb.session.Session.wait_ready>`
+        for a notebook cell. While it waits the kernel keeps handling the page, so the widget's New code
+        button works (a blocking ``wait_ready`` holds the kernel until it returns; see
         :mod:`wxnb.notebook.waiting`). A timeout ends with one sentence, not a traceback.
 
-        Example: ``session.wait_ready(120)`` in the cell after ``wxnb.login()``.
+        Example (a notebook cell): ``await session.ready(120)``
 
         Raises:
             WaitTimedOut: (a ``TimeoutError``) not ready within ``timeout`` s; the login goes on.
             Everything :meth:`Session.wait_ready <wxnb.session.Session.wait_ready>` raises.
         """
-        if not can_poll_ui():
-            return super().wait_ready(timeout)
-        wait = super().wait_ready
         try:
-            return wait_keeping_ui(wait, timeout, resumable=True)
-        except WaitTimedOut:
-            raise
+            return await wait_in_thread(super().wait_ready, timeout, resumable=True)
         except TimeoutError:
             raise WaitTimedOut(
-                f"not logged in after {timeout:g} s: scan the QR code above, "
-                "then run this cell again; the login goes on meanwhile."
+                f"not logged in after {timeout:g} s: scan the QR code above, then run this cell again; "
+                "the login goes on meanwhile."
             ) from None
 
-    def wait_for(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
-        """:meth:`Session.wait_for <wxnb.session.Session.wait_for>`, and in a notebook cell the widgets
-        keep working meanwhile. ``predicate`` then runs on a helper thread (keep it to reading the
-        message). A timeout ends with one sentence, not a traceback.
+    async def received(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
+        """``await session.received(predicate, 60)``: :meth:`Session.wait_for
+        <wxnb.session.Session.wait_for>` for a notebook cell (the widgets keep working meanwhile).
+        ``predicate`` runs on a worker thread: keep it to reading the message.
 
-        Example: ``m = session.wait_for(lambda m: m.chat_name == "Ann", timeout=60)``
+        Example: ``m = await session.received(lambda m: m.chat_name == "Ann", timeout=60)``
 
         Raises:
             WaitTimedOut: (a ``TimeoutError``) no matching message within ``timeout`` s.
             Everything :meth:`Session.wait_for <wxnb.session.Session.wait_for>` raises.
         """
-        if not can_poll_ui():
-            return super().wait_for(predicate, timeout)
         wait = super().wait_for
         try:
-            return wait_keeping_ui(lambda left: wait(predicate, timeout), timeout, resumable=False)
+            return await wait_in_thread(lambda left: wait(predicate, timeout), timeout, resumable=False)
+        except TimeoutError:
+            raise WaitTimedOut(f"no matching message within {timeout:g} s.") from None
+
+    def wait_ready(self, timeout: float | None = None) -> Self:
+        """:meth:`Session.wait_ready <wxnb.session.Session.wait_ready>`; in a kernel a timeout ends with
+        one sentence, not a traceback. It blocks the kernel meanwhile (the widget's buttons wait for
+        the cell to end): in a notebook prefer ``await session.ready(timeout)``.
+
+        Raises:
+            WaitTimedOut: (in a kernel; a ``TimeoutError``) not ready within ``timeout`` s.
+            Everything :meth:`Session.wait_ready <wxnb.session.Session.wait_ready>` raises.
+        """
+        try:
+            return super().wait_ready(timeout)
         except WaitTimedOut:
             raise
         except TimeoutError:
+            if not in_kernel():
+                raise
+            raise WaitTimedOut(
+                f"not logged in after {timeout:g} s: scan the QR code above, then run "
+                "`await session.ready()` (it keeps the widget's buttons working while it waits)."
+            ) from None
+
+    def wait_for(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
+        """:meth:`Session.wait_for <wxnb.session.Session.wait_for>`; in a kernel a timeout ends with one
+        sentence. In a notebook ``await session.received(predicate, timeout)`` keeps the widgets alive.
+
+        Raises:
+            WaitTimedOut: (in a kernel; a ``TimeoutError``) no matching message within ``timeout`` s.
+            Everything :meth:`Session.wait_for <wxnb.session.Session.wait_for>` raises.
+        """
+        try:
+            return super().wait_for(predicate, timeout)
+        except WaitTimedOut:
+            raise
+        except TimeoutError:
+            if not in_kernel():
+                raise
             raise WaitTimedOut(f"no matching message within {timeout:g} s.") from None
 
     # -- the widget (main thread) ------------------------------------------------------------------

@@ -1,44 +1,43 @@
-"""Waiting in a notebook cell without freezing the widgets.
+"""Waiting in a notebook cell without freezing the widgets: ``await session.ready()``.
 
-A cell that blocks (``session.wait_ready(60)``) keeps the kernel from reading the messages the page
-sends: the login widget's "New code" button is not heard until the cell ends. So in a kernel, on the
-main thread, :func:`wait_keeping_ui` runs the wait itself on a helper thread and meanwhile lets the
-kernel handle the page's widget messages, with `jupyter-ui-poll <https://github.com/Kirill888/jupyter-ui-poll>`_
-(it runs the kernel's own message loop one step at a time and holds back other cells' execute
-requests until this cell ends, so Run All keeps its order). Measured in JupyterLab 4
-(tests/browser/test_notebook_waits.py): New code clicked during ``wait_ready`` brings a new code
-while the cell still runs.
+A cell that blocks (``session.wait_ready(60)``) holds the kernel's main thread, where the page's widget
+messages are handled: the login widget's "New code" button is not heard until the cell ends. An
+*async* cell is different: while it awaits, the kernel's event loop runs, and ipykernel (7.x)
+dispatches widget (comm) messages even while that cell is still running. So the notebook's waits are
+coroutines that run the session's blocking wait on a worker thread (``asyncio.to_thread``) and await
+it: ``await session.ready(120)`` and ``await session.received(predicate, 60)``.
+
+Measured (tests/browser/test_notebook_waits.py, and by hand against a bare ipykernel 7.4): with
+``await``, a click on New code during the wait reaches Python within tens of milliseconds; with a
+blocking ``wait_ready`` it waits for the cell to end. `jupyter-ui-poll` (the usual remedy for older
+kernels) was tried and does not work with ipykernel 7: it steps a ``do_one_iteration`` that ipykernel
+7 no longer has, and the message stays queued for the whole wait.
 
 A wait that times out ends with one sentence, not a traceback: :class:`WaitTimedOut` (a
 ``TimeoutError``) tells IPython how to show itself (``_render_traceback_``).
 
-Outside a kernel, or from another thread, the wait simply runs where it is called.
+Example (in a notebook cell)::
 
-Example (what ``NotebookSession.wait_ready`` does)::
-
-    wait_keeping_ui(lambda left: Session.wait_ready(session, left), timeout=60,
-                    timed_out="not logged in after 60 s: scan the QR code above")
+    session = wxnb.login()
+    await session.ready(120)   # the widget's buttons keep working meanwhile
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import Final, TypeVar
 
 from wxnb.errors import Error
 
-__all__ = ["WaitTimedOut", "can_poll_ui", "wait_keeping_ui"]
+__all__ = ["SLICE", "WaitTimedOut", "in_kernel", "wait_in_thread"]
 
 T = TypeVar("T")
 
-#: How often the main thread looks at the page's messages while it waits (seconds).
-POLL_EVERY: Final = 0.05
-#: Widget messages handled per look (a burst of clicks is not worth more).
-EVENTS_PER_POLL: Final = 20
-#: The longest slice a resumable wait runs before it checks whether the cell was interrupted.
+#: The longest slice a resumable wait blocks a worker thread: a cancelled wait (an interrupted cell)
+#: leaves no thread behind for longer than this.
 SLICE: Final = 1.0
 
 
@@ -58,70 +57,41 @@ class WaitTimedOut(Error, TimeoutError):
         return [f"TimeoutError: {self}"]
 
 
-def can_poll_ui() -> bool:
-    """True in a Jupyter kernel, on its main thread: only there can a wait hand the page's messages
-    to the kernel (and only there does a blocking wait freeze the widgets).
+def in_kernel() -> bool:
+    """True in a Jupyter kernel (where a failed wait is shown as one sentence).
 
     Example:
-        >>> can_poll_ui()   # a plain interpreter
+        >>> in_kernel()   # a plain interpreter
         False
     """
-    if threading.current_thread() is not threading.main_thread():
-        return False
     ipython = sys.modules.get("IPython")  # never imported here: plain scripts do not load IPython
     shell = ipython.get_ipython() if ipython is not None else None
     return getattr(shell, "kernel", None) is not None
 
 
-def wait_keeping_ui(wait: Callable[[float | None], T], timeout: float | None, *, resumable: bool) -> T:
-    """Run ``wait(timeout)`` on a helper thread while this (the kernel's main) thread handles widget
-    messages; return its result or raise its error.
+async def wait_in_thread(wait: Callable[[float | None], T], timeout: float | None, *, resumable: bool) -> T:
+    """Await ``wait(timeout)`` run on a worker thread, so the event loop (and the widgets) keep going.
 
     Args:
-        wait: the blocking wait; it receives the seconds left (None: no limit).
+        wait: the blocking wait; it receives the seconds to block (None: no limit).
         timeout: the limit for the whole wait (None: none).
         resumable: True when calling ``wait`` again loses nothing (waiting for a state, like
-            ``wait_ready``): it is then called in slices of at most :data:`SLICE` seconds, so an
-            interrupted cell (Ctrl-C, the stop button) leaves no thread waiting behind it. False for
-            a wait that would miss what arrives between two calls (``wait_for``): one call.
+            ``wait_ready``): it is then called in slices of at most :data:`SLICE` seconds, so a
+            cancelled wait (an interrupted cell) leaves no thread blocked behind it. False for a wait
+            that would miss what arrives between two calls (``wait_for``): one call, and a cancelled
+            one keeps its worker thread until ``timeout``.
 
     Raises:
-        Whatever ``wait`` raises (a ``TimeoutError`` from its last slice means the whole wait timed out).
+        Whatever ``wait`` raises (a ``TimeoutError`` from its last slice: the whole wait timed out).
     """
-    from jupyter_ui_poll import ui_events
-
+    if not resumable:
+        return await asyncio.to_thread(wait, timeout)
     deadline = None if timeout is None else time.monotonic() + timeout
-    cancelled = threading.Event()
-    done = threading.Event()
-    outcome: list[T] = []
-    failure: list[BaseException] = []
-
-    def run() -> None:
+    while True:
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        step = SLICE if left is None else min(SLICE, left)
         try:
-            if not resumable:
-                outcome.append(wait(timeout))
-                return
-            while True:
-                left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                step = SLICE if left is None else min(SLICE, left)
-                try:
-                    outcome.append(wait(step))
-                    return
-                except TimeoutError:
-                    if cancelled.is_set() or (left is not None and left <= SLICE):
-                        raise
-        except BaseException as exc:  # noqa: BLE001 - not swallowed: the cell's thread raises it below
-            failure.append(exc)
-        finally:
-            done.set()
-
-    threading.Thread(target=run, name="wxnb-wait", daemon=True).start()
-    try:
-        with ui_events() as poll:
-            while not done.wait(POLL_EVERY):
-                poll(EVENTS_PER_POLL)
-    finally:
-        cancelled.set()  # an interrupted cell: a resumable wait stops at the end of its slice
-    if failure:
-        raise failure[0]
-    return outcome[0]
+            return await asyncio.to_thread(wait, step)
+        except TimeoutError:
+            if left is not None and left <= SLICE:
+                raise

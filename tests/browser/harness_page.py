@@ -43,6 +43,7 @@ class Harness:
         kernel_offset_ms: int = 0,
         answer_clock: bool = True,
         heartbeat: bool = True,
+        clock_delay_ms: int = 0,
     ) -> None:
         """Draw the view for ``state``; the fake kernel answers the clock request and beats every 5 s
         unless told not to (``answer_clock=False, heartbeat=False``: a view from saved state)."""
@@ -51,7 +52,12 @@ class Harness:
             [
                 f"{self.base_url}/static/login.js",
                 state,
-                {"kernelOffsetMs": kernel_offset_ms, "answerClock": answer_clock, "heartbeat": heartbeat},
+                {
+                    "kernelOffsetMs": kernel_offset_ms,
+                    "answerClock": answer_clock,
+                    "heartbeat": heartbeat,
+                    "clockDelayMs": clock_delay_ms,
+                },
             ],
         )
         wait_for_js(self.page, "() => document.querySelector('.wxnb-login') !== null", deadline=RENDER)

@@ -82,6 +82,16 @@ def test_countdown_follows_the_kernels_clock_not_the_browsers(harness: Harness) 
     assert harness.sent()[0]["type"] == "clock"
 
 
+def test_a_late_clock_reply_from_a_busy_kernel_does_not_skew_the_countdown(harness: Harness) -> None:
+    # The kernel is 9 s ahead and busy: it answers the clock request 30 s late (stamped then). Its
+    # heartbeats keep coming. One round trip's midpoint would put the clock 15 s off ("3:15").
+    ahead = 9_000
+    s = state(lambda w: w.show_qr(LOGIN_URL, expires_at=(T0_MS + ahead) / 1000 + 240))
+    harness.mount(s, kernel_offset_ms=ahead, clock_delay_ms=30_000)
+    harness.tick(31_000)
+    assert text_of(harness.page, ".wxnb-login__countdown") == "Expires in 3:29"
+
+
 def test_scan_confirm_ready_arrive_as_live_updates(harness: Harness, screenshots: Path) -> None:
     harness.mount(waiting())
     harness.update(state(lambda w: w.show_scanned(avatar_url())))

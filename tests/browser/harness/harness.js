@@ -30,13 +30,15 @@ window.clearTimeout = (id) => {
 
 /** The subset of the anywidget model interface a view may use. */
 class FakeModel {
-  constructor(state, { kernelOffsetMs = 0, answerClock = true, heartbeat = true } = {}) {
+  constructor(state, { kernelOffsetMs = 0, answerClock = true, heartbeat = true, clockDelayMs = 0 } = {}) {
     // Like LoginWidget: the QR is no trait; it reaches views as a {"type": "qr"} message.
     const { qr = "", ...traits } = state;
     this.qr = qr;
     this.state = traits;
     this.kernelOffsetMs = kernelOffsetMs;
     this.answerClock = answerClock;
+    // A busy kernel answers the clock request late, stamped when it finally answers.
+    this.clockDelayMs = clockDelayMs;
     /** @type {Map<string, Set<Function>>} */
     this.handlers = new Map();
     this.sent = [];
@@ -74,10 +76,12 @@ class FakeModel {
     this.sent.push(JSON.parse(JSON.stringify(content)));
     if (content && content.type === "clock" && this.answerClock) {
       // Like the kernel: the reply comes later, stamped with the kernel's (possibly skewed) clock.
-      Promise.resolve().then(() => {
+      const answer = () => {
         this.emit("msg:custom", { type: "clock", t0: content.t0, now: Date.now() + this.kernelOffsetMs }, []);
         if (this.qr) this.emitQr();
-      });
+      };
+      if (this.clockDelayMs > 0) nativeSetTimeout(answer, this.clockDelayMs);
+      else Promise.resolve().then(answer);
     }
   }
   emitQr() {

@@ -1,6 +1,8 @@
 """The notebook experience in a real JupyterLab 4 (issue 12): waits that keep the widget alive, a timeout
 in one sentence, no code in a notebook saved while the QR shows, and "not connected" after a restart.
 
+Also: a notebook saved and reopened on a fresh kernel shows its views as not connected.
+
 A simulator (tiny scenario) runs in this process; the kernel logs in to it over HTTP; the test plays
 the phone. (Notebook 7 is not installed here: these run in JupyterLab only.)
 """
@@ -156,6 +158,10 @@ def test_waits_keep_the_widget_alive_and_a_saved_notebook_has_no_code(
         assert "Traceback" not in out and len(out.strip().splitlines()) == 1, out
         page.locator(CELL).nth(TIMEOUT).screenshot(path=str(screenshots / "e2e-wait-timeout.png"))
 
+        # Saved with widget state while logged in (the saved status line says "online").
+        saved = json.dumps(save_notebook(page, e2e.notebook))
+        assert "application/vnd.jupyter.widget-state+json" in saved and "image/svg+xml" not in saved
+
         # The kernel restarts: every view says it is not connected, none stays "online".
         page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel…").first.click()
@@ -174,6 +180,19 @@ def test_waits_keep_the_widget_alive_and_a_saved_notebook_has_no_code(
         )
         assert qr_src(page, OTHER) == ""
         page.locator(CELL).nth(LOGIN).screenshot(path=str(screenshots / "e2e-after-restart.png"))
+
+        # Reopened on the fresh kernel, drawn from the state saved before the restart (which said
+        # "online"): the views never say "online" (checking, then not connected) and show no code.
+        open_notebook(page, e2e.lab, NOTEBOOK)
+        wait_for_js(page, f"() => !!{in_cell(LOGIN, '.wxnb-login')}", deadline=STEP)
+        assert page.evaluate(f"() => {in_cell(LOGIN, '.wxnb-login')}.dataset.tone") != "ok"
+        wait_for_js(
+            page,
+            f"() => ({not_connected})({in_cell(LOGIN, '.wxnb-login__state')}?.textContent)",
+            deadline=DISCONNECTED,
+        )
+        assert qr_src(page, OTHER) == ""
+        page.locator(CELL).nth(LOGIN).screenshot(path=str(screenshots / "e2e-reopened.png"))
         assert errors == []
     finally:
         context.close()

@@ -1,9 +1,11 @@
 """A session as a notebook shows it: the plain :class:`~wxnb.session.Session`, plus a widget.
 
 The jupyter-scatter pattern: the user holds the session (tables, actions, events: nothing of widgets),
-and :class:`NotebookSession` only adds ``.widget`` (the login and status view, made on first use)
-and ``_repr_mimebundle_``, which delegates to it, so ``session`` at the end of a cell shows the live
-widget. Everything the widget draws comes through the session's public events (``on("login", ...,
+and :class:`NotebookSession` only adds ``.widget`` (the login and status view, made on first use),
+``_repr_mimebundle_``, which delegates to it (the widget is drawn once per login; later ``session``
+at the end of a cell prints one line), waits that keep the widgets alive (``await session.ready()``,
+``await session.received(...)``), the close reason the status line shows, and the tables' compact
+view. Everything the widget draws comes through the session's public events (``on("login", ...,
 replay=True)``, ``"status"``, ``"contacts"``); the session imports nothing from here.
 
 Threads: widgets are made and displayed on the kernel's main thread only (:class:`NotMainThread`
@@ -15,7 +17,8 @@ Example (what ``wxnb.login()`` does in a notebook)::
     session = NotebookSession(base_url, interactive=True)
     session.show()        # displays session.widget in this cell (main thread)
     session.start()       # the login runs in the session's thread; the widget follows it
-    session               # at the end of a later cell: the same live widget
+    await session.ready(120)  # a later cell: the widget's buttons keep working meanwhile
+    session               # at the end of a later cell: one line (the widget is in the first cell)
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 // All wording and decisions live in lib/view.js; this file builds the DOM once and copies the
 // description into it. Text goes in with textContent, images only from data: URLs (DESIGN.md).
 import { describe } from "./lib/view.js";
-import { clockOffset } from "./lib/time.js";
+import { ClockEstimate, linkState } from "./lib/time.js";
 
-const TRAITS = ["phase", "qr", "expires_at", "avatar", "message", "hint", "status"];
+// `qr` is not among them: it arrives as a {"type": "qr"} message, so saved widget state never has it.
+const TRAITS = ["phase", "expires_at", "avatar", "message", "hint", "status"];
 const TICK_MS = 1000;
 
 /**
@@ -90,14 +91,23 @@ function render({ model, el }) {
   const ui = build();
   el.replaceChildren(ui.root);
 
-  // Kernel clock = browser clock + offset; learned from one "clock" exchange per view so a
-  // countdown stays right when the kernel runs on another machine whose clock differs.
-  let offset = 0;
+  // Kernel clock = browser clock + offset, re-estimated from every stamped message the kernel
+  // sends (the reply to our "clock" request, then each heartbeat and QR), keeping the best estimate,
+  // so one late reply from a busy kernel cannot skew countdowns and "synced 3 s ago".
+  const clock = new ClockEstimate();
   let clockRequestAt = Number.NaN;
+  // Liveness: when this view last heard its kernel (NaN: not yet; saved state proves nothing).
+  const shownAt = Date.now();
+  let lastHeard = Number.NaN;
+  let beatEvery = 0;
+  let qrCode = "";
 
   const draw = () => {
-    const state = Object.fromEntries(TRAITS.map((k) => [k, model.get(k)]));
-    const view = describe(state, Date.now() + offset);
+    const now = Date.now();
+    const state = { ...Object.fromEntries(TRAITS.map((k) => [k, model.get(k)])), qr: qrCode };
+    const link = linkState(lastHeard, shownAt, now, beatEvery);
+    const view = describe(state, now + clock.offset, link);
+    ui.root.dataset.link = link;
     ui.root.dataset.phase = view.phase;
     ui.root.dataset.tone = view.tone;
     ui.card.hidden = view.phase === "ready";
@@ -124,15 +134,23 @@ function render({ model, el }) {
   };
 
   const onChange = () => {
-    // A new state from Python answers any pending "new code" click.
+    // A new state from Python answers any pending "new code" click, and proves the kernel is there.
     ui.button.disabled = false;
+    lastHeard = Date.now();
     draw();
   };
   const onCustom = (/** @type {any} */ msg) => {
-    if (msg && msg.type === "clock" && msg.t0 === clockRequestAt) {
-      offset = clockOffset(clockRequestAt, Date.now(), Number(msg.now));
-      draw();
-    }
+    if (!msg || typeof msg !== "object") return;
+    const receivedAt = Date.now();
+    const known = msg.type === "clock" || msg.type === "alive" || msg.type === "qr";
+    if (!known) return;
+    lastHeard = receivedAt;
+    if (Number.isFinite(msg.every)) beatEvery = Number(msg.every);
+    // Every view of the model hears every reply: another view's is still a one-way sample.
+    const ours = msg.type === "clock" && msg.t0 === clockRequestAt;
+    clock.sample(Number(msg.now), receivedAt, ours ? clockRequestAt : undefined);
+    if (msg.type === "qr") qrCode = typeof msg.qr === "string" ? msg.qr : "";
+    draw();
   };
   const onClick = () => {
     ui.button.disabled = true;

@@ -36,13 +36,28 @@ class Harness:
             self.page, "() => document.documentElement.dataset.harnessReady === '1'", deadline=PAGE_LOAD
         )
 
-    def mount(self, state: dict[str, Any], *, kernel_offset_ms: int = 0, answer_clock: bool = True) -> None:
+    def mount(
+        self,
+        state: dict[str, Any],
+        *,
+        kernel_offset_ms: int = 0,
+        answer_clock: bool = True,
+        heartbeat: bool = True,
+        clock_delay_ms: int = 0,
+    ) -> None:
+        """Draw the view for ``state``; the fake kernel answers the clock request and beats every 5 s
+        unless told not to (``answer_clock=False, heartbeat=False``: a view from saved state)."""
         self.page.evaluate(
             "([url, state, opts]) => window.harness.mount(url, state, opts)",
             [
                 f"{self.base_url}/static/login.js",
                 state,
-                {"kernelOffsetMs": kernel_offset_ms, "answerClock": answer_clock},
+                {
+                    "kernelOffsetMs": kernel_offset_ms,
+                    "answerClock": answer_clock,
+                    "heartbeat": heartbeat,
+                    "clockDelayMs": clock_delay_ms,
+                },
             ],
         )
         wait_for_js(self.page, "() => document.querySelector('.wxnb-login') !== null", deadline=RENDER)
@@ -50,6 +65,10 @@ class Harness:
     def update(self, values: dict[str, Any]) -> None:
         """Change traits as one hold_sync() batch from Python would."""
         self.page.evaluate("(values) => window.harness.current.model.update(values)", values)
+
+    def stop_kernel(self) -> None:
+        """The kernel goes away (restart): no more heartbeats or replies."""
+        self.page.evaluate("() => window.harness.current.model.stopKernel()")
 
     def tick(self, ms: int) -> None:
         """Let the page's clock run ``ms`` forward, firing its timers on the way."""

@@ -23,12 +23,13 @@ T0_S = T0_MS / 1000
 
 
 def state(build: Any) -> dict[str, Any]:
-    """The synced traits after ``build(widget)`` ran on a fresh LoginWidget."""
-    widget = LoginWidget(min_interval=0)
+    """What a view gets after ``build(widget)`` ran on a fresh LoginWidget: the synced traits, and
+    the QR (a message, never a trait: the harness's fake model sends it as LoginWidget does)."""
+    widget = LoginWidget(min_interval=0, heartbeat=None)
     try:
         build(widget)
         widget.flush()
-        full = widget.get_state()
+        full = {**widget.get_state(), "qr": widget.qr}
         return {k: full[k] for k in SCHEMA}
     finally:
         widget.close()
@@ -79,6 +80,16 @@ def test_countdown_follows_the_kernels_clock_not_the_browsers(harness: Harness) 
     harness.mount(s, kernel_offset_ms=hour)
     wait_for_text(harness.page, ".wxnb-login__countdown", "Expires in 1:00")
     assert harness.sent()[0]["type"] == "clock"
+
+
+def test_a_late_clock_reply_from_a_busy_kernel_does_not_skew_the_countdown(harness: Harness) -> None:
+    # The kernel is 9 s ahead and busy: it answers the clock request 30 s late (stamped then). Its
+    # heartbeats keep coming. One round trip's midpoint would put the clock 15 s off ("3:15").
+    ahead = 9_000
+    s = state(lambda w: w.show_qr(LOGIN_URL, expires_at=(T0_MS + ahead) / 1000 + 240))
+    harness.mount(s, kernel_offset_ms=ahead, clock_delay_ms=30_000)
+    harness.tick(31_000)
+    assert text_of(harness.page, ".wxnb-login__countdown") == "Expires in 3:29"
 
 
 def test_scan_confirm_ready_arrive_as_live_updates(harness: Harness, screenshots: Path) -> None:
@@ -275,3 +286,43 @@ def test_two_views_of_one_model_stay_in_step(harness: Harness) -> None:
     assert harness.page.evaluate(
         "() => [...document.querySelectorAll('.wxnb-login__message')].map(n => n.textContent)"
     ) == ["both", "both"]
+
+
+NOT_CONNECTED = "Not connected to a running session — run the cell again"
+
+
+def test_saved_state_never_claims_online(harness: Harness, screenshots: Path) -> None:
+    # A reopened notebook or a saved copy: the model has the last state, no kernel answers.
+    harness.mount(ready(mps=30, last_sync=T0_S - 3), answer_clock=False, heartbeat=False)
+    assert text_of(harness.page, ".wxnb-login__state") == "Connecting…"
+    assert harness.page.get_attribute(".wxnb-login", "data-tone") != "ok"
+    harness.tick(16_000)  # three beats missed (and the 1 s redraw)
+    assert text_of(harness.page, ".wxnb-login__state") == NOT_CONNECTED
+    assert not is_shown(harness.page, ".wxnb-login__sync")
+    assert harness.page.get_attribute(".wxnb-login", "data-tone") == "off"
+    harness.shot(screenshots, "not-connected-light")
+    harness.theme("dark")
+    harness.shot(screenshots, "not-connected-dark")
+
+
+def test_a_restarted_kernel_turns_a_live_view_to_not_connected(harness: Harness) -> None:
+    harness.mount(ready(mps=30, last_sync=T0_S - 3))
+    assert text_of(harness.page, ".wxnb-login__counts") == (
+        "120 friends · 8 rooms · 30 official accounts · 1,234 messages"
+    )
+    harness.tick(60_000)  # the kernel keeps beating: still online
+    assert text_of(harness.page, ".wxnb-login__state") == ""
+    assert harness.page.get_attribute(".wxnb-login", "data-tone") == "ok"
+    harness.stop_kernel()
+    harness.tick(16_000)  # three beats missed (and the 1 s redraw)
+    assert text_of(harness.page, ".wxnb-login__state") == NOT_CONNECTED
+    assert harness.page.get_attribute(".wxnb-login", "data-tone") == "off"
+
+
+def test_a_saved_login_shows_no_code_and_says_to_run_the_cell(harness: Harness, screenshots: Path) -> None:
+    harness.mount(waiting(), answer_clock=False, heartbeat=False)
+    assert not is_shown(harness.page, ".wxnb-login__qr")  # the QR was never in the saved state
+    harness.tick(16_000)  # three beats missed (and the 1 s redraw)
+    assert text_of(harness.page, ".wxnb-login__title") == NOT_CONNECTED
+    assert not is_shown(harness.page, ".wxnb-login__new-code")
+    harness.shot(screenshots, "login-not-connected-light")

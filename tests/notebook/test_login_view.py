@@ -137,8 +137,13 @@ def test_every_login_step_then_the_live_status_line(
         session.wait_ready(DEADLINE)
         wait_until(lambda: widget.phase == "ready" and widget.status.get("state") == "online")
         status = widget.status
-        assert (status["nickname"], status["contacts"], status["rooms"]) == ("Me 🐼", 6, 3)
-        assert (status["contacts"], status["rooms"]) == (len(session.contacts) - len(session.rooms), 3)
+        # Counted as people read them: friends, rooms and official accounts apart.
+        assert (status["nickname"], status["contacts"], status["rooms"], status["mps"]) == ("Me 🐼", 4, 3, 1)
+        assert (status["contacts"], status["rooms"], status["mps"]) == (
+            len(session.friends),
+            len(session.rooms),
+            len(session.mps),
+        )
         assert widget.qr == "" and widget.expires_at == 0
         assert widget.avatar.startswith("data:image/jpeg")  # the scanned avatar, kept for the status line
 
@@ -173,6 +178,32 @@ def test_close_shows_a_closed_session(sim: Simulator, tmp_path: Any, quiet_displ
     session.wait_ready(DEADLINE)
     session.close()
     wait_until(lambda: widget.status.get("state") == "closed", what="closed on the widget")
+    assert widget.status["reason"] == "closed with session.close()"  # says why
+    assert repr(widget) == (
+        "wxnb login: Me 🐼, closed: closed with session.close() · 4 friends · 3 rooms · 1 official account"
+    )
+
+
+def test_a_new_login_of_the_same_account_says_it_replaced_the_old_one(
+    sim: Simulator, tmp_path: Any, quiet_display: None
+) -> None:
+    first, old_widget = widget_login(sim, tmp_path)
+    known: set[str] = set()
+    try:
+        uuid = new_qr(sim, known)
+        known.add(uuid)
+        sim.phone.confirm(uuid)
+        first.wait_ready(DEADLINE)
+        second, _ = widget_login(sim, tmp_path)
+        try:
+            sim.phone.confirm(new_qr(sim, known))
+            second.wait_ready(DEADLINE)
+            wait_until(lambda: old_widget.status.get("state") == "closed", what="the old session closed")
+            assert old_widget.status["reason"] == "replaced by a newer login (wxnb.login() ran again)"
+        finally:
+            second.close()
+    finally:
+        first.close()
 
 
 def test_a_refused_account_gets_the_servers_sentence_and_what_to_do(
@@ -338,7 +369,7 @@ def test_no_secret_reaches_the_front_end_and_saved_state_has_no_code(
     # The uuid went out only inside the QR picture, and the saved state has no QR at all.
     assert uuid not in everything and uuid not in state
     assert "image/svg" not in state and saved_traits.get("qr", "") == ""
-    assert saved_traits["phase"] == "ready" and saved_traits["status"]["contacts"] == 6
+    assert saved_traits["phase"] == "ready" and saved_traits["status"]["contacts"] == 4
 
 
 def test_status_bursts_are_coalesced_to_ten_updates_a_second(
@@ -423,11 +454,10 @@ def test_session_at_the_end_of_a_cell_shows_the_status_widget(
         monkeypatch.setattr(notebook_module, "in_notebook", lambda: True)
         sim.phone.confirm(new_qr(sim, set()))
         session.wait_ready(DEADLINE)
-        shown = session._repr_mimebundle_()
-        assert shown is not None
-        data, _ = shown
-        assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
-        assert data["text/plain"] == repr(session) and data["text/plain"].startswith("<wxnb.Session Me 🐼")
+        # Drawn once per login: the login cell shows the widget; `session` later is its text.
+        assert session._repr_mimebundle_() is None
+        wait_until(lambda: widget.phase == "ready")
+        assert repr(widget).startswith("wxnb login: Me 🐼, online since ")
 
         # The person closes the widget: the session carries on, quietly; `session` makes a new one.
         widget.close()
@@ -438,7 +468,9 @@ def test_session_at_the_end_of_a_cell_shows_the_status_widget(
         assert again is not None and session._view is not None
         fresh = session._view.widget
         assert again[0]["application/vnd.jupyter.widget-view+json"]["model_id"] == fresh.model_id
+        assert again[0]["text/plain"] == repr(fresh) and again[0]["text/plain"].startswith("wxnb login: ")
         assert fresh is not widget
+        assert session._repr_mimebundle_() is None  # the new one is drawn once too
         wait_until(lambda: fresh.status.get("messages") == session.status.messages_received >= 1)
     finally:
         session.close()
@@ -455,7 +487,7 @@ def test_a_session_shown_as_text_gets_a_status_widget_later(
         view: NotebookLoginView = session._view
         widget = view.widget
         assert shown[0]["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
-        wait_until(lambda: widget.phase == "ready" and widget.status.get("contacts") == 6)
+        wait_until(lambda: widget.phase == "ready" and widget.status.get("contacts") == 4)  # friends
         assert widget.qr == ""  # the replayed login steps end with the status line, no code
         sim.phone.send(("friend", ANN), "hello")
         wait_until(lambda: widget.status.get("messages", 0) >= 1, what="live status on the new widget")

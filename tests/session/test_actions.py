@@ -138,7 +138,7 @@ def test_actions_before_login_say_to_wait(sim: Simulator, tmp_path: Path) -> Non
     try:
         with pytest.raises(NotReady, match="wait_ready"):
             session.send("Annie ✨", "too early")
-        assert session.messages.empty and list(session.contacts.columns)[:2] == ["key", "user_name"]
+        assert session.messages.empty and {"key", "user_name"} <= set(session.contacts.columns)
         sim.phone.confirm(new_qr(sim, set()))
         session.wait_ready(10)
     finally:

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wxnb.protocol.records import CATEGORIES
-from wxnb.store.columns import TextColumn
+from wxnb.store.columns import TextColumn, local_zone
 from wxnb.store.rows import MESSAGE_COLUMNS, ContactRow, MemberRow
-from wxnb.store.tables import CONTACT_COLUMNS, MEMBER_COLUMNS, Tables
+from wxnb.store.tables import CONTACT_COLUMNS, MEMBER_COLUMNS, MESSAGE_FRAME_COLUMNS, ROOM_COLUMNS, Tables
 
 from .conftest import BASE_TIME, batch_rows, make_message, msg_id, rows_of
 
@@ -30,10 +30,14 @@ def filled(n: int, batch: int = 100) -> Tables:
 
 def test_messages_columns_and_dtypes() -> None:
     frame = filled(3).messages
-    assert tuple(frame.columns) == MESSAGE_COLUMNS
+    assert set(frame.columns) == set(MESSAGE_COLUMNS)
+    # Ordered for reading (issue 12): what was said first, ids last.
+    assert tuple(frame.columns) == MESSAGE_FRAME_COLUMNS
+    assert tuple(frame.columns[:5]) == ("time", "chat_name", "sender_name", "type", "text")
+    assert frame.columns[-1] == "msg_id"
     expected = {
         "msg_id": STR,
-        "time": pd.DatetimeTZDtype("us", "UTC"),
+        "time": pd.DatetimeTZDtype("us", local_zone()),
         "is_group": np.dtype(bool),
         "is_self": np.dtype(bool),
         "msg_type": np.dtype(np.int32),
@@ -60,11 +64,29 @@ def test_messages_columns_and_dtypes() -> None:
 def test_empty_tables_have_their_columns_and_dtypes() -> None:
     tables = Tables()
     assert tables.messages.shape == (0, len(MESSAGE_COLUMNS))
-    assert tables.messages.time.dtype == pd.DatetimeTZDtype("us", "UTC")
+    assert tables.messages.time.dtype == pd.DatetimeTZDtype("us", local_zone())  # the kernel's zone
     assert tuple(tables.contacts.columns) == CONTACT_COLUMNS
+    assert tuple(tables.contacts.columns[:5]) == ("display_name", "kind", "remark", "nickname", "alias")
+    assert tuple(tables.contacts.columns[-2:]) == ("user_name", "key")
+    assert tuple(tables.rooms.columns) == ROOM_COLUMNS
+    assert tuple(tables.rooms.columns[:2]) == ("display_name", "member_count")
+    assert not {"sex", "province", "city", "signature", "alias"} & set(tables.rooms.columns)
     assert tables.contacts.member_count.dtype == "Int64"
     assert tuple(tables.members.columns) == MEMBER_COLUMNS
     assert tables.friends.empty and tables.rooms.empty and tables.mps.empty
+
+
+def test_times_are_in_the_zone_asked_for_and_the_same_instants() -> None:
+    shanghai = Tables(tz="Asia/Shanghai")
+    utc = Tables(tz="UTC")
+    for tables in (shanghai, utc):
+        tables.append_messages(batch_rows(0, 2))
+    there, here = shanghai.messages.time, utc.messages.time
+    assert str(there.dt.tz) == "Asia/Shanghai" and str(here.dt.tz) == "UTC"
+    assert (there == here).all()  # one instant, two labels
+    assert there.iloc[1] == pd.Timestamp(BASE_TIME + 1, unit="s", tz="UTC")
+    assert there.iloc[0].utcoffset() == pd.Timedelta(hours=8)
+    assert shanghai.messages.attrs["wxnb"] == "messages"
 
 
 def test_missing_names_are_nan_and_types_from_the_record() -> None:

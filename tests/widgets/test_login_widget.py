@@ -18,7 +18,7 @@ from wxnb.widgets.errors import InvalidImageDataUrl, WidgetClosed, WidgetInputEr
 
 UUID = "gZ-ab_12Qw=="
 LOGIN_URL = f"https://login.weixin.qq.com/l/{UUID}"
-SCHEMA = {"phase", "qr", "expires_at", "avatar", "message", "hint", "status"}
+SCHEMA = {"phase", "expires_at", "avatar", "message", "hint", "status"}
 
 
 @pytest.fixture
@@ -29,9 +29,9 @@ def widget(fake_time: FakeTime) -> Iterator[LoginWidget]:
 
 
 def synced(w: LoginWidget) -> dict[str, object]:
-    """The synced traits of our schema, as a front end would receive them."""
+    """What a front end is shown: the synced traits of our schema, and the QR (sent as a message)."""
     state = w.get_state()
-    return {k: state[k] for k in SCHEMA}
+    return {**{k: state[k] for k in SCHEMA}, "qr": w.qr}
 
 
 def test_the_synced_state_is_exactly_the_documented_schema(widget: LoginWidget) -> None:
@@ -206,12 +206,50 @@ def test_a_repeated_state_sends_nothing_and_takes_no_slot(widget: LoginWidget, f
     assert len(sent) == 2 and widget.status["contacts"] == 4  # at once: the repeats took no slot
 
 
-def test_one_coalesced_apply_is_one_comm_message(widget: LoginWidget, fake_time: FakeTime) -> None:
+def test_one_coalesced_apply_is_one_state_message_and_the_qr_goes_first_as_a_message(
+    widget: LoginWidget, fake_time: FakeTime
+) -> None:
     sent: list[dict[str, object]] = []
     widget._send = lambda msg, buffers=None: sent.append(msg)  # the comm boundary, not the logic
     widget.show_qr(LOGIN_URL, expires_at=time.time() + 240)
-    assert len(sent) == 1
-    assert set(sent[0]["state"]) >= {"phase", "qr", "expires_at"}  # type: ignore[arg-type]
+    assert [m["method"] for m in sent] == ["custom", "update"]
+    qr = sent[0]["content"]
+    assert isinstance(qr, dict) and qr["type"] == "qr" and str(qr["qr"]).startswith("data:image/svg+xml")
+    assert set(sent[1]["state"]) >= {"phase", "expires_at"}  # type: ignore[arg-type]
+    assert "qr" not in sent[1]["state"]  # type: ignore[operator]
+
+
+def test_a_view_drawn_later_asks_and_gets_the_current_qr(widget: LoginWidget) -> None:
+    widget.show_qr(LOGIN_URL, expires_at=time.time() + 240)
+    sent: list[object] = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    widget._handle_custom_msg({"type": "clock", "t0": 1}, [])
+    kinds = [m["type"] for m in sent if isinstance(m, dict)]
+    assert kinds == ["clock", "qr"] and sent[1]["qr"] == widget.qr  # type: ignore[index]
+    assert "image/svg" not in json.dumps(ipywidgets.Widget.get_manager_state(widgets=[widget]))
+
+
+def test_the_heartbeat_tells_views_the_kernel_is_alive_with_its_clock(widget: LoginWidget) -> None:
+    from wxnb.widgets.heartbeat import Heartbeat
+
+    sent: list[dict[str, object]] = []
+    widget.send = lambda content, buffers=None: sent.append(content)
+    heart = Heartbeat(every=0.01)
+    try:
+        before = round(time.time() * 1000)
+        heart.add(widget)
+        deadline = time.monotonic() + 10
+        while not sent and time.monotonic() < deadline:
+            threading.Event().wait(0.01)  # poll with a deadline: the beat comes from its own thread
+        assert sent, "no heartbeat within 10 s"
+        beat = sent[0]
+        assert beat["type"] == "alive" and int(beat["now"]) >= before  # type: ignore[call-overload]
+        heart.discard(widget)
+        sent.clear()
+        heart.beat_once()
+        assert sent == []  # a closed widget's views hear nothing more
+    finally:
+        heart.stop()
 
 
 def test_new_code_button_calls_the_registered_callbacks(widget: LoginWidget) -> None:
@@ -267,3 +305,21 @@ def test_updates_from_a_thread_arrive_with_the_real_timer() -> None:
     worker.join(timeout=10)
     assert arrived.wait(timeout=10), "deadline 'deferred update' (10 s) passed"
     w.close()
+
+
+def test_the_plain_text_fallback_says_what_the_widget_shows(widget: LoginWidget, fake_time: FakeTime) -> None:
+    assert repr(widget) == "wxnb login: getting a login code…"
+    widget.show_qr(LOGIN_URL, expires_at=time.time() + 240)
+    assert repr(widget) == "wxnb login: scan the QR code with WeChat on your phone"
+    fake_time.advance(1)
+    since = time.mktime((2026, 12, 6, 18, 42, 5, 0, 0, -1))  # 18:42 in the kernel's local time
+    widget.show_status(StatusView(nickname="阿杰", contacts=800, rooms=63, mps=30, messages=1, since=since))
+    expected = "wxnb login: 阿杰, online since 18:42 · 800 friends · 63 rooms · 30 official accounts"
+    assert repr(widget) == expected
+    fake_time.advance(1)
+    out = StatusView(nickname="阿杰", contacts=1, rooms=1, mps=0, state="logged_out", reason="1102")
+    widget.show_status(out)
+    assert repr(widget) == "wxnb login: 阿杰, logged out: 1102 · 1 friend · 1 room"
+    fake_time.advance(1)
+    widget.show_failed("The login server did not answer.")
+    assert repr(widget) == "wxnb login: the login failed: The login server did not answer."

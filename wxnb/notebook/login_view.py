@@ -65,14 +65,14 @@ def _sentence(text: str) -> str:
 class NotebookLoginView:
     """Draws one session's login steps, then its live status, on ``widget``.
 
-    ``counts()`` gives (contacts, rooms) for the status line; it is called when the status is first
-    drawn, after contact changes, and at most once per ``counts_every`` seconds otherwise (it is
-    cheap, but status changes come with every sync batch). ``desktop``: whether the session logs in
-    in desktop mode (the advice for a refused account depends on it). ``retry``: whether the login
-    waits for "New code" after a failure (an interactive session) or ends. ``status()`` gives the
-    session's current status: the first draw (from the thread that attaches the view) and the status
-    events (from the session's writer) can interleave, so each draw reads the latest instead of
-    trusting the status it came with. ``failure()`` gives the error that
+    ``counts()`` gives (contacts, rooms), or (friends, rooms, official accounts), for the status line;
+    it is called when the status is first drawn, after contact changes, and at most once per
+    ``counts_every`` seconds otherwise (it is cheap, but status changes come with every sync batch).
+    ``desktop``: whether the session logs in in desktop mode (the advice for a refused account depends
+    on it). ``retry``: whether the login waits for "New code" after a failure (an interactive session)
+    or ends. ``status()`` gives the session's current status: the first draw (from the thread that
+    attaches the view) and the status events (from the session's writer) can interleave, so each draw
+    reads the latest instead of trusting the status it came with. ``failure()`` gives the error that
     stopped the session, shown when it stops before the login is done.
 
     Thread-safe: the session's thread and the main thread may call it at the same time.
@@ -81,13 +81,14 @@ class NotebookLoginView:
     def __init__(
         self,
         widget: LoginWidget,
-        counts: Callable[[], tuple[int, int]],
+        counts: Callable[[], tuple[int, ...]],
         *,
         status: Callable[[], SessionStatus] | None = None,
         failure: Callable[[], BaseException | None] | None = None,
         desktop: bool = True,
         retry: bool = True,
         counts_every: float = 1.0,
+        closed_reason: Callable[[], str] | None = None,
     ) -> None:
         self.widget = widget
         self._counts = counts
@@ -97,11 +98,12 @@ class NotebookLoginView:
         self._problem = ""  # the last failure shown, as a sentence
         self._current_status = status
         self._failure = failure
+        self._closed_reason = closed_reason
         self._lock = threading.Lock()
         # One draw at a time, reading the status and handing it to the widget as one step: the last
         # draw to run shows the latest status (the widget's coalescer keeps the last submitted).
         self._draw_lock = threading.Lock()
-        self._counted: tuple[float, tuple[int, int]] | None = None
+        self._counted: tuple[float, tuple[int, ...]] | None = None
         self._ready = False
         self._ended = False
         self._refused = False
@@ -214,7 +216,7 @@ class NotebookLoginView:
         if ready:
             self._redraw()
 
-    def _current_counts(self) -> tuple[int, int]:
+    def _current_counts(self) -> tuple[int, ...]:
         now = time.monotonic()
         with self._lock:
             counted = self._counted
@@ -253,19 +255,22 @@ class NotebookLoginView:
         elif status.state == "failed":
             state = "closed"
             reason = f"the sync stopped: {status.last_error}" if status.last_error else "the sync stopped"
-        else:  # closed (starting/logging_in cannot follow ready)
+        else:  # closed (starting/logging_in cannot follow ready): say why when the notebook knows
             state = "closed"
-        contacts, rooms = self._current_counts()
+            reason = self._closed_reason() if self._closed_reason is not None else ""
+        counts = self._current_counts()
         self.widget.show_status(
             StatusView(
                 nickname=status.nickname,
                 avatar=avatar,
-                contacts=contacts,
-                rooms=rooms,
+                contacts=counts[0],
+                rooms=counts[1],
+                mps=counts[2] if len(counts) > 2 else None,
                 messages=status.messages_received,
                 last_sync=status.last_sync.timestamp() if status.last_sync is not None else None,
                 state=state,
                 reason=reason,
                 reconnects=status.reconnects,
+                since=status.since.timestamp() if status.since.timestamp() > 0 else None,
             )
         )

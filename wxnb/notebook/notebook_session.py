@@ -1,9 +1,11 @@
 """A session as a notebook shows it: the plain :class:`~wxnb.session.Session`, plus a widget.
 
 The jupyter-scatter pattern: the user holds the session (tables, actions, events: nothing of widgets),
-and :class:`NotebookSession` only adds ``.widget`` (the login and status view, made on first use)
-and ``_repr_mimebundle_``, which delegates to it, so ``session`` at the end of a cell shows the live
-widget. Everything the widget draws comes through the session's public events (``on("login", ...,
+and :class:`NotebookSession` only adds ``.widget`` (the login and status view, made on first use),
+``_repr_mimebundle_``, which delegates to it (the widget is drawn once per login; later ``session``
+at the end of a cell prints one line), waits that keep the widgets alive (``await session.ready()``,
+``await session.received(...)``), the close reason the status line shows, and the tables' compact
+view. Everything the widget draws comes through the session's public events (``on("login", ...,
 replay=True)``, ``"status"``, ``"contacts"``); the session imports nothing from here.
 
 Threads: widgets are made and displayed on the kernel's main thread only (:class:`NotMainThread`
@@ -15,7 +17,8 @@ Example (what ``wxnb.login()`` does in a notebook)::
     session = NotebookSession(base_url, interactive=True)
     session.show()        # displays session.widget in this cell (main thread)
     session.start()       # the login runs in the session's thread; the widget follows it
-    session               # at the end of a later cell: the same live widget
+    await session.ready(120)  # a later cell: the widget's buttons keep working meanwhile
+    session               # at the end of a later cell: one line (the widget is in the first cell)
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ import base64
 import logging
 import sys
 import threading
+import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from wxnb.errors import Error
 from wxnb.notebook.login_view import NotebookLoginView
+from wxnb.notebook.tables_view import register as register_table_view
+from wxnb.notebook.waiting import WaitTimedOut, in_kernel, wait_in_thread
 from wxnb.protocol import WxError
+from wxnb.protocol.records import Message
 from wxnb.session import Session, SessionStatus
 from wxnb.widgets.errors import FrontendBundleMissing, WidgetError
 
@@ -70,6 +77,10 @@ def _require_main_thread(what: str) -> None:
         )
 
 
+#: Every NotebookSession of this kernel, to tell a close by a newer login of the same account.
+_SESSIONS: weakref.WeakSet[NotebookSession] = weakref.WeakSet()
+
+
 class NotebookSession(Session):
     """A :class:`~wxnb.session.Session` that shows itself in a notebook as the login/status widget.
 
@@ -86,12 +97,96 @@ class NotebookSession(Session):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if in_notebook():  # the tables' compact view (wxnb/notebook/tables_view.py); other frames unchanged
+            from IPython import get_ipython
+
+            register_table_view(get_ipython())
+        self._shown_model = ""  # the model id of the widget last put in an output (drawn once per login)
+        self._closed_reason = ""  # why it was closed, as the status line says it
+        _SESSIONS.add(self)
         self._view: NotebookLoginView | None = None
         self._detach_view: list[Callable[[], None]] = []
         self._avatar = ""  # the account's head image as a data URL, once fetched for a view
         self._avatar_lock = threading.Lock()
         self._avatar_fetched = False
         self._avatar_watched = False  # _fetch_avatar subscribed (with the first view)
+
+    # -- waiting in a cell (the widgets stay alive) -------------------------------------------------
+
+    async def ready(self, timeout: float | None = None) -> Self:
+        """``await session.ready(120)``: :meth:`Session.wait_ready <wxnb.session.Session.wait_ready>`
+        for a notebook cell. While it waits the kernel keeps handling the page, so the widget's New code
+        button works (a blocking ``wait_ready`` holds the kernel until it returns; see
+        :mod:`wxnb.notebook.waiting`). A timeout ends with one sentence, not a traceback.
+
+        Example (a notebook cell): ``await session.ready(120)``
+
+        Raises:
+            WaitTimedOut: (a ``TimeoutError``) not ready within ``timeout`` s; the login goes on.
+            Everything :meth:`Session.wait_ready <wxnb.session.Session.wait_ready>` raises.
+        """
+        try:
+            return await wait_in_thread(super().wait_ready, timeout, resumable=True)
+        except TimeoutError:
+            raise WaitTimedOut(
+                f"not logged in after {timeout:g} s: scan the QR code above, then run this cell again; "
+                "the login goes on meanwhile."
+            ) from None
+
+    async def received(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
+        """``await session.received(predicate, 60)``: :meth:`Session.wait_for
+        <wxnb.session.Session.wait_for>` for a notebook cell (the widgets keep working meanwhile).
+        ``predicate`` runs on a worker thread: keep it to reading the message.
+
+        Example: ``m = await session.received(lambda m: m.chat_name == "Ann", timeout=60)``
+
+        Raises:
+            WaitTimedOut: (a ``TimeoutError``) no matching message within ``timeout`` s.
+            Everything :meth:`Session.wait_for <wxnb.session.Session.wait_for>` raises.
+        """
+        wait = super().wait_for
+        try:
+            return await wait_in_thread(lambda left: wait(predicate, timeout), timeout, resumable=False)
+        except TimeoutError:
+            raise WaitTimedOut(f"no matching message within {timeout:g} s.") from None
+
+    def wait_ready(self, timeout: float | None = None) -> Self:
+        """:meth:`Session.wait_ready <wxnb.session.Session.wait_ready>`; in a kernel a timeout ends with
+        one sentence, not a traceback. It blocks the kernel meanwhile (the widget's buttons wait for
+        the cell to end): in a notebook prefer ``await session.ready(timeout)``.
+
+        Raises:
+            WaitTimedOut: (in a kernel; a ``TimeoutError``) not ready within ``timeout`` s.
+            Everything :meth:`Session.wait_ready <wxnb.session.Session.wait_ready>` raises.
+        """
+        try:
+            return super().wait_ready(timeout)
+        except WaitTimedOut:
+            raise
+        except TimeoutError:
+            if not in_kernel():
+                raise
+            raise WaitTimedOut(
+                f"not logged in after {timeout:g} s: scan the QR code above, then run "
+                "`await session.ready()` (it keeps the widget's buttons working while it waits)."
+            ) from None
+
+    def wait_for(self, predicate: Callable[[Message], object], timeout: float = 30.0) -> Message:
+        """:meth:`Session.wait_for <wxnb.session.Session.wait_for>`; in a kernel a timeout ends with one
+        sentence. In a notebook ``await session.received(predicate, timeout)`` keeps the widgets alive.
+
+        Raises:
+            WaitTimedOut: (in a kernel; a ``TimeoutError``) no matching message within ``timeout`` s.
+            Everything :meth:`Session.wait_for <wxnb.session.Session.wait_for>` raises.
+        """
+        try:
+            return super().wait_for(predicate, timeout)
+        except WaitTimedOut:
+            raise
+        except TimeoutError:
+            if not in_kernel():
+                raise
+            raise WaitTimedOut(f"no matching message within {timeout:g} s.") from None
 
     # -- the widget (main thread) ------------------------------------------------------------------
 
@@ -124,6 +219,7 @@ class NotebookSession(Session):
 
         widget = self.widget
         display(widget)  # type: ignore[no-untyped-call]
+        self._shown_model = widget.model_id
         return widget
 
     def chat(self, to: object = None) -> ChatWidget:
@@ -156,6 +252,37 @@ class NotebookSession(Session):
             view.open(chat.key or chat.user_name, single=True)
         return view.widget
 
+    # -- closing, with the reason the status line gives --------------------------------------------
+
+    def close(self, timeout: float | None = None) -> None:
+        """:meth:`Session.close <wxnb.session.Session.close>`; the status line then says why it closed
+        (this call, or a newer login of the same account that replaced this session)."""
+        if not self._closed_reason:
+            self._closed_reason = self._why_closed()
+        if timeout is None:
+            super().close()
+        else:
+            super().close(timeout)
+
+    def logout(self) -> None:
+        """:meth:`Session.logout <wxnb.session.Session.logout>`; the status line says it was this call."""
+        self._closed_reason = self._closed_reason or "logged out with session.logout()"
+        super().logout()
+
+    def _why_closed(self) -> str:
+        if threading.current_thread() is threading.main_thread():
+            return "closed with session.close()"
+        # Another login of the same account closes this one from its own thread, once confirmed.
+        for other in list(_SESSIONS):
+            if (
+                other is not self
+                and other.data_dir == self.data_dir
+                and other.status.state == "logging_in"
+                and any(e.phase == "confirmed" for e in other.login_events)
+            ):
+                return "replaced by a newer login (wxnb.login() ran again)"
+        return "the session was closed"
+
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """In a notebook, ``session`` at the end of a cell shows :attr:`widget` (the live one, or a
         new one); the bundle's text/plain is the readable repr, what viewers without widgets show.
@@ -164,6 +291,11 @@ class NotebookSession(Session):
         if not in_notebook():
             return None
         view = self._view
+        if view is not None and view.widget.comm is not None and view.widget.model_id == self._shown_model:
+            # Drawn once per login: the live widget is already in an output above (the login cell);
+            # a cell ending with `session` (or `session.wait_ready()`) shows the one-line text.
+            # session.show() draws it again on purpose.
+            return None
         if view is None or view.widget.comm is None:
             if threading.current_thread() is not threading.main_thread():
                 return None  # widgets are made on the main thread only: text it is
@@ -178,7 +310,9 @@ class NotebookSession(Session):
         if shown is None:
             return None
         data, metadata = shown
-        return {**data, "text/plain": repr(self)}, metadata
+        self._shown_model = widget.model_id
+        widget.flush()  # the text says what the widget shows now
+        return {**data, "text/plain": repr(widget)}, metadata
 
     def _new_view(self) -> NotebookLoginView:
         _require_main_thread("a widget can be made")
@@ -186,11 +320,12 @@ class NotebookSession(Session):
 
         view = NotebookLoginView(
             LoginWidget(),
-            self.contact_counts,
+            self._kind_counts,
             status=lambda: self.status,
             failure=lambda: self.failure,
             desktop=self.desktop,
             retry=self.interactive,
+            closed_reason=lambda: self._closed_reason,
         )
         old, self._detach_view = self._detach_view, []
         for detach in old:  # the closed widget's view hears nothing more
@@ -211,6 +346,14 @@ class NotebookSession(Session):
             self._avatar_watched = True
             self.on("status", self._fetch_avatar)
         return view
+
+    def _kind_counts(self) -> tuple[int, int, int]:
+        """(friends, rooms, official accounts), as the status line says them; (0, 0, 0) before login.
+
+        From the contacts snapshot (cached until the contacts change; the view asks at most once a
+        second): the session's ``contact_counts()`` lumps official accounts in with friends."""
+        kinds = self.contacts["kind"].value_counts()
+        return int(kinds.get("friend", 0)), int(kinds.get("room", 0)), int(kinds.get("mp", 0))
 
     # -- the account's picture (the session's thread) ----------------------------------------------
 

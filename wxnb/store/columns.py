@@ -29,8 +29,11 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from datetime import datetime, tzinfo
 from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -44,14 +47,54 @@ __all__ = [
     "InternedColumn",
     "TextColumn",
     "code_dtype",
+    "local_zone",
     "share_safely",
     "text_array",
+    "time_dtype",
 ]
 
 STR_DTYPE: Final = pd.StringDtype("pyarrow", na_value=np.nan)
 """pandas 3's default ``str`` dtype, stated explicitly: Arrow storage, NaN for missing."""
 
 TIME_DTYPE: Final = pd.DatetimeTZDtype("us", "UTC")
+"""How times are stored (microseconds since the epoch); frames show them in a zone (:func:`time_dtype`)."""
+
+
+def local_zone() -> tzinfo:
+    """The machine's local time zone (the kernel's), what the tables and the widgets show times in.
+
+    An IANA zone (with its DST rules) when it can be named: ``$TZ`` if it is one, else where
+    ``/etc/localtime`` points (Linux, macOS); otherwise (Windows, a POSIX ``TZ`` string) the current
+    UTC offset as a fixed zone.
+
+    >>> local_zone().utcoffset(datetime(2026, 1, 1)) is not None
+    True
+    """
+    names = [os.environ.get("TZ", "").lstrip(":")]
+    target = os.path.realpath("/etc/localtime")
+    if "zoneinfo" + os.sep in target:
+        names.append(target.split("zoneinfo" + os.sep, 1)[1])
+    for name in names:
+        if not name:
+            continue
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):  # not an IANA name (e.g. TZ="CST-8"): try the next
+            continue
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None  # astimezone() always sets one
+    return zone
+
+
+def time_dtype(tz: tzinfo | str | None = None) -> pd.DatetimeTZDtype:
+    """The dtype of table times in ``tz`` (None: :func:`local_zone`). Only the label differs from
+    :data:`TIME_DTYPE`: the stored instants are the same, so a frame in any zone costs nothing more.
+
+    >>> time_dtype("UTC")
+    datetime64[us, UTC]
+    """
+    return pd.DatetimeTZDtype("us", local_zone() if tz is None else tz)
+
 
 _MIN_CAPACITY: Final = 1024
 

@@ -17,8 +17,13 @@ Example:
     >>> t = Tables()
     >>> rows = MessageRows.empty()
     >>> t.append_messages(rows)
-    >>> t.messages.columns.tolist()[:4]
-    ['msg_id', 'time', 'chat', 'chat_key']
+    >>> t.messages.columns.tolist()[:5]
+    ['time', 'chat_name', 'sender_name', 'type', 'text']
+
+Columns are ordered for reading (what a person looks at first, ids last) and times are in the
+kernel's local time zone (``Tables(tz=...)`` for another); every frame is tagged
+``frame.attrs["wxnb"] = "messages" | "contacts" | "rooms" | "members"``, which the notebook uses to
+draw a compact view (wxnb/notebook/tables_view.py). The frames themselves keep every column.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 from typing import Any, Final
 
 import numpy as np
@@ -40,6 +46,7 @@ from wxnb.store.columns import (
     TextColumn,
     share_safely,
     text_array,
+    time_dtype,
 )
 from wxnb.store.inputs import MESSAGE_CATEGORIES
 from wxnb.store.rows import MESSAGE_COLUMNS, ContactRow, MemberRow, MessageRows
@@ -48,6 +55,8 @@ __all__ = [
     "CONTACT_COLUMNS",
     "CONTACT_KINDS",
     "MEMBER_COLUMNS",
+    "MESSAGE_FRAME_COLUMNS",
+    "ROOM_COLUMNS",
     "MessageTable",
     "TableStats",
     "Tables",
@@ -56,12 +65,22 @@ __all__ = [
 ]
 
 CONTACT_KINDS: Final = ("friend", "room", "mp", "special", "other")
-CONTACT_COLUMNS: Final = (
-    "key", "user_name", "kind", "nickname", "remark", "display_name", "alias", "sex", "province", "city",
-    "signature", "member_count", "is_starred", "is_pinned", "is_muted", "head_img_url", "contact_flag",
-    "verify_flag",
+# Frames' column orders: for reading, left to right (names and what was said first, ids last).
+MESSAGE_FRAME_COLUMNS: Final = (
+    "time", "chat_name", "sender_name", "type", "text", "is_self", "is_group", "revoked", "url", "file_name",
+    "msg_type", "app_type", "raw_content", "chat_key", "chat", "sender", "msg_id",
 )  # fmt: skip
-MEMBER_COLUMNS: Final = ("room_key", "room_user_name", "user_name", "nickname", "display_name", "key")
+CONTACT_COLUMNS: Final = (
+    "display_name", "kind", "remark", "nickname", "alias", "signature", "member_count", "sex", "province",
+    "city", "is_starred", "is_pinned", "is_muted", "verify_flag", "contact_flag", "head_img_url",
+    "user_name", "key",
+)  # fmt: skip
+#: ``rooms``: the contacts columns that mean something for a room (no sex, province, city, signature, alias).
+ROOM_COLUMNS: Final = (
+    "display_name", "member_count", "remark", "nickname", "kind", "is_starred", "is_pinned", "is_muted",
+    "verify_flag", "contact_flag", "head_img_url", "user_name", "key",
+)  # fmt: skip
+MEMBER_COLUMNS: Final = ("display_name", "nickname", "room_key", "key", "room_user_name", "user_name")
 
 _TEXT: Final = ("msg_id", "text", "url", "file_name", "raw_content")
 _INTERNED: Final = ("chat", "chat_key", "chat_name", "sender", "sender_name", "type")
@@ -105,7 +124,8 @@ class MessageTable:
         (False, True)
     """
 
-    def __init__(self, seal_rows: int = 65_536) -> None:
+    def __init__(self, seal_rows: int = 65_536, tz: tzinfo | str | None = None) -> None:
+        self._time_dtype = time_dtype(tz)
         self._lock = threading.Lock()  # held briefly: to publish encoded rows, and to take a snapshot
         self._write_lock = threading.Lock()  # one writer is the contract; two are serialised, not mixed
         self._text = {name: TextColumn(seal_rows) for name in _TEXT}
@@ -193,17 +213,19 @@ class MessageTable:
 
     def _build(self) -> pd.DataFrame:
         data: dict[str, Any] = {}
-        for name in MESSAGE_COLUMNS:
+        for name in MESSAGE_FRAME_COLUMNS:
             if name in self._text:
                 data[name] = self._text[name].pandas()
             elif name in self._interned:
                 data[name] = self._interned[name].pandas()
             elif name == "time":
                 view = self._numeric["time"].view().view("M8[us]")
-                data[name] = pd.array(view, copy=False).view(TIME_DTYPE)
+                # UTC instants either way: the zone is only the dtype's label (no conversion).
+                data[name] = pd.array(view, copy=False).view(TIME_DTYPE).tz_convert(self._time_dtype.tz)
             else:
                 data[name] = self._numeric[name].view()
         frame = pd.DataFrame(data, index=pd.RangeIndex(self._rows), copy=False)
+        frame.attrs["wxnb"] = "messages"
         return share_safely(frame)
 
 
@@ -214,44 +236,44 @@ def _bool_array(values: Sequence[bool]) -> np.ndarray[Any, Any]:
 def contacts_frame(rows: Sequence[ContactRow]) -> pd.DataFrame:
     """The ``contacts`` frame of some contact rows (columns: see :attr:`Tables.contacts`)."""
     flags = np.fromiter((r.contact_flag for r in rows), dtype=np.int64, count=len(rows))
-    return pd.DataFrame(
-        {
-            "key": pd.array([r.key for r in rows], dtype=STR_DTYPE),
-            "user_name": pd.array([r.user_name for r in rows], dtype=STR_DTYPE),
-            "kind": pd.Categorical([r.kind for r in rows], dtype=_KIND_DTYPE),
-            "nickname": pd.array([r.nickname for r in rows], dtype=STR_DTYPE),
-            "remark": pd.array([r.remark for r in rows], dtype=STR_DTYPE),
-            "display_name": pd.array([r.display_name for r in rows], dtype=STR_DTYPE),
-            "alias": pd.array([r.alias for r in rows], dtype=STR_DTYPE),
-            "sex": np.fromiter((r.sex for r in rows), dtype=np.int8, count=len(rows)),
-            "province": pd.array([r.province for r in rows], dtype=STR_DTYPE),
-            "city": pd.array([r.city for r in rows], dtype=STR_DTYPE),
-            "signature": pd.array([r.signature for r in rows], dtype=STR_DTYPE),
-            "member_count": pd.array([r.member_count for r in rows], dtype="Int64"),
-            "is_starred": _bool_array([r.is_starred for r in rows]),
-            "is_pinned": (flags & _FLAG_PINNED) != 0,
-            "is_muted": (flags & _FLAG_MUTE) != 0,
-            "head_img_url": pd.array([r.head_img_url for r in rows], dtype=STR_DTYPE),
-            "contact_flag": flags,
-            "verify_flag": np.fromiter((r.verify_flag for r in rows), dtype=np.int64, count=len(rows)),
-        },
-        copy=False,
-    )
+    data = {
+        "key": pd.array([r.key for r in rows], dtype=STR_DTYPE),
+        "user_name": pd.array([r.user_name for r in rows], dtype=STR_DTYPE),
+        "kind": pd.Categorical([r.kind for r in rows], dtype=_KIND_DTYPE),
+        "nickname": pd.array([r.nickname for r in rows], dtype=STR_DTYPE),
+        "remark": pd.array([r.remark for r in rows], dtype=STR_DTYPE),
+        "display_name": pd.array([r.display_name for r in rows], dtype=STR_DTYPE),
+        "alias": pd.array([r.alias for r in rows], dtype=STR_DTYPE),
+        "sex": np.fromiter((r.sex for r in rows), dtype=np.int8, count=len(rows)),
+        "province": pd.array([r.province for r in rows], dtype=STR_DTYPE),
+        "city": pd.array([r.city for r in rows], dtype=STR_DTYPE),
+        "signature": pd.array([r.signature for r in rows], dtype=STR_DTYPE),
+        "member_count": pd.array([r.member_count for r in rows], dtype="Int64"),
+        "is_starred": _bool_array([r.is_starred for r in rows]),
+        "is_pinned": (flags & _FLAG_PINNED) != 0,
+        "is_muted": (flags & _FLAG_MUTE) != 0,
+        "head_img_url": pd.array([r.head_img_url for r in rows], dtype=STR_DTYPE),
+        "contact_flag": flags,
+        "verify_flag": np.fromiter((r.verify_flag for r in rows), dtype=np.int64, count=len(rows)),
+    }
+    frame = pd.DataFrame({name: data[name] for name in CONTACT_COLUMNS}, copy=False)
+    frame.attrs["wxnb"] = "contacts"
+    return frame
 
 
 def members_frame(rows: Sequence[MemberRow]) -> pd.DataFrame:
     """The ``members`` frame of some member rows (columns: see :attr:`Tables.members`)."""
-    return pd.DataFrame(
-        {
-            "room_key": pd.array([r.room_key for r in rows], dtype=STR_DTYPE),
-            "room_user_name": pd.array([r.room_user_name for r in rows], dtype=STR_DTYPE),
-            "user_name": pd.array([r.user_name for r in rows], dtype=STR_DTYPE),
-            "nickname": pd.array([r.nickname for r in rows], dtype=STR_DTYPE),
-            "display_name": pd.array([r.display_name for r in rows], dtype=STR_DTYPE),
-            "key": pd.array([r.key for r in rows], dtype=STR_DTYPE),
-        },
-        copy=False,
-    )
+    data = {
+        "room_key": pd.array([r.room_key for r in rows], dtype=STR_DTYPE),
+        "room_user_name": pd.array([r.room_user_name for r in rows], dtype=STR_DTYPE),
+        "user_name": pd.array([r.user_name for r in rows], dtype=STR_DTYPE),
+        "nickname": pd.array([r.nickname for r in rows], dtype=STR_DTYPE),
+        "display_name": pd.array([r.display_name for r in rows], dtype=STR_DTYPE),
+        "key": pd.array([r.key for r in rows], dtype=STR_DTYPE),
+    }
+    frame = pd.DataFrame({name: data[name] for name in MEMBER_COLUMNS}, copy=False)
+    frame.attrs["wxnb"] = "members"
+    return frame
 
 
 class _Snapshot:
@@ -317,8 +339,8 @@ class Tables:
         ['Ann']
     """
 
-    def __init__(self, seal_rows: int = 65_536) -> None:
-        self._messages = MessageTable(seal_rows)
+    def __init__(self, seal_rows: int = 65_536, tz: tzinfo | str | None = None) -> None:
+        self._messages = MessageTable(seal_rows, tz)
         self._lock = threading.Lock()
         self._contacts: dict[str, ContactRow] = {}
         self._rooms: dict[str, dict[str, MemberRow]] = {}  # room_key -> member key -> row
@@ -335,8 +357,11 @@ class Tables:
 
         Columns:
 
-        - ``msg_id`` (str): the server's MsgId, unique.
-        - ``time`` (datetime64[us, UTC]): when the server stamped it (CreateTime).
+        In this order (ids last; ``frame.attrs["wxnb"] == "messages"``):
+
+        - ``time`` (datetime64[us, <zone>]): when the server stamped it (CreateTime), in the kernel's
+          local time zone (:func:`~wxnb.store.columns.local_zone`; ``Tables(tz=...)`` for another;
+          ``.dt.tz_convert("UTC")`` converts), the zone the widgets show times in.
         - ``chat`` (category): the conversation's UserName in the login it arrived in (the other
           person, the room, or the MP; for one's own messages the recipient).
         - ``chat_key`` (category): the conversation's stable key (see :mod:`wxnb.store.keys`);
@@ -359,6 +384,7 @@ class Tables:
         - ``file_name`` (str): the file name of files and media, else "".
         - ``raw_content`` (str): Content exactly as the server sent it.
         - ``revoked`` (bool): the sender withdrew it later (a ``revoke`` row names it).
+        - ``msg_id`` (str): the server's MsgId, unique.
         """
         return self._messages.frame()
 
@@ -366,22 +392,23 @@ class Tables:
     def contacts(self) -> pd.DataFrame:
         """Everyone known: friends, rooms, official accounts, special accounts, others. A snapshot.
 
-        Columns:
+        Columns, in this order (ids last; ``frame.attrs["wxnb"] == "contacts"``):
 
-        - ``key`` (str): stable key, the same across logins (see :mod:`wxnb.store.keys`).
+        - ``display_name`` (str): remark if set, else nickname.
+        - ``kind`` (category): friend, room, mp (official account), special (filehelper, ...), other.
+        - ``remark`` (str): the name this account gave them, "" if none.
+        - ``nickname`` (str): their own name (a room's topic).
+        - ``alias`` (str): their WeChat ID if the server shows it, else "".
+        - ``signature`` (str): their profile's "What's up", "" if unset.
+        - ``member_count`` (Int64): members of a room; <NA> for non-rooms.
+        - ``sex`` (int8): 0 unknown, 1 male, 2 female.
+        - ``province``, ``city`` (str): profile fields, "" if unset.
+        - ``is_starred``, ``is_pinned``, ``is_muted`` (bool): star, pin to top, mute notifications.
+        - ``verify_flag``, ``contact_flag`` (int64): the raw flags (VerifyFlag, ContactFlag).
+        - ``head_img_url`` (str): the avatar path on the server (needs this login's session).
         - ``user_name`` (str): this login's UserName (``@...``, ``@@...`` for rooms); NaN for a contact
           restored from the archive and not seen in this login yet.
-        - ``kind`` (category): friend, room, mp (official account), special (filehelper, ...), other.
-        - ``nickname`` (str): their own name (a room's topic).
-        - ``remark`` (str): the name this account gave them, "" if none.
-        - ``display_name`` (str): remark if set, else nickname.
-        - ``alias`` (str): their WeChat ID if the server shows it, else "".
-        - ``sex`` (int8): 0 unknown, 1 male, 2 female.
-        - ``province``, ``city``, ``signature`` (str): profile fields, "" if unset.
-        - ``member_count`` (Int64): members of a room; <NA> for non-rooms.
-        - ``is_starred``, ``is_pinned``, ``is_muted`` (bool): star, pin to top, mute notifications.
-        - ``head_img_url`` (str): the avatar path on the server (needs this login's session).
-        - ``contact_flag``, ``verify_flag`` (int64): the raw flags (ContactFlag, VerifyFlag).
+        - ``key`` (str): stable key, the same across logins (see :mod:`wxnb.store.keys`).
         """
         return self._contacts_frame.frame()
 
@@ -392,8 +419,10 @@ class Tables:
 
     @property
     def rooms(self) -> pd.DataFrame:
-        """The rows of :attr:`contacts` with kind "room" (same columns; ``member_count`` set)."""
-        return self._contacts_frame.frame(("room", _kind_filter("room")))
+        """The rows of :attr:`contacts` with kind "room", in :data:`ROOM_COLUMNS` (display_name,
+        member_count, ...: the contacts columns without the person-only ones: sex, province, city,
+        signature, alias)."""
+        return self._contacts_frame.frame(("room", _rooms))
 
     @property
     def mps(self) -> pd.DataFrame:
@@ -404,14 +433,14 @@ class Tables:
     def members(self) -> pd.DataFrame:
         """Who is in which room, one row per (room, member). A snapshot.
 
-        Columns:
+        Columns, in this order (``frame.attrs["wxnb"] == "members"``):
 
+        - ``display_name`` (str): the member's name inside this room, "" if unset.
+        - ``nickname`` (str): the member's own name.
         - ``room_key`` (str): the room's stable key (joins ``contacts.key``).
+        - ``key`` (str): the member's stable key (equal to ``contacts.key`` for members who are contacts).
         - ``room_user_name`` (str): the room's UserName in this login; NaN if not seen in this login.
         - ``user_name`` (str): the member's UserName in this login; NaN if not seen in this login.
-        - ``nickname`` (str): the member's own name.
-        - ``display_name`` (str): the member's name inside this room, "" if unset.
-        - ``key`` (str): the member's stable key (equal to ``contacts.key`` for members who are contacts).
         """
         return self._members_frame.frame()
 
@@ -457,7 +486,10 @@ class Tables:
 
     def messages_arrow(self, start: int, stop: int) -> pa.Table:
         """Rows ``start:stop`` of the messages as an Arrow table, without ``revoked`` (for the cache)."""
-        frame = self._messages.frame().iloc[start:stop].drop(columns="revoked")
+        # In the stored order (MESSAGE_COLUMNS), not the frame's reading order, and in UTC: the cache's
+        # format does not depend on how frames are shown.
+        frame = self._messages.frame().iloc[start:stop][[c for c in MESSAGE_COLUMNS if c != "revoked"]]
+        frame["time"] = frame["time"].dt.tz_convert("UTC")
         return pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
 
     def mark_revoked(self, msg_ids: Iterable[str]) -> int:
@@ -497,6 +529,12 @@ class Tables:
             }
             self._contacts_frame.changed()
             self._members_frame.changed()
+
+
+def _rooms(frame: pd.DataFrame) -> pd.DataFrame:
+    rooms = frame.loc[frame["kind"] == "room", list(ROOM_COLUMNS)]
+    rooms.attrs["wxnb"] = "rooms"
+    return rooms
 
 
 def _kind_filter(kind: str) -> Callable[[pd.DataFrame], pd.DataFrame]:

@@ -6,8 +6,14 @@ them. Updates may come from any thread: they are coalesced to at most 10 a secon
 inside ``hold_sync()``.
 
 Only the QR (which encodes the login uuid) and the avatar of the account that scanned reach the
-front end; no session secret is ever put in a trait. The QR is removed from the state as soon
-as it is no longer needed, so a saved notebook never carries a usable code.
+front end; no session secret is ever put in a trait. The QR is never a trait at all: it goes to the
+views as a custom message (and again to a view drawn later, which asks for it), so a notebook saved
+with its widget state never carries a code, whatever moment it was saved at.
+
+Liveness: while the kernel runs, one thread (:class:`~wxnb.widgets.heartbeat.Heartbeat`) sends every
+live widget an ``alive`` message with the kernel's clock every few seconds; a view that has heard
+nothing for three beats says it is not connected, so a restarted kernel or a reopened notebook never
+shows "online" from saved state.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ import traitlets
 from wxnb.widgets.bundle import static_file
 from wxnb.widgets.coalesce import Coalescer, Scheduler, thread_timer
 from wxnb.widgets.errors import WidgetInputError
+from wxnb.widgets.heartbeat import HEARTBEAT, Heartbeat
 from wxnb.widgets.images import image_data_url, qr_svg_data_url
 
-__all__ = ["PHASES", "STATUS_STATES", "LoginWidget", "Phase", "StatusState", "StatusView"]
+__all__ = ["PHASES", "STATUS_STATES", "LoginWidget", "Phase", "StatusState", "StatusView", "describe_text"]
 
 _log = logging.getLogger(__name__)
 
@@ -54,6 +61,10 @@ def _epoch_ms(seconds: float, what: str) -> int:
     return round(seconds * 1000)
 
 
+def _now_ms() -> int:
+    return round(time.time() * 1000)
+
+
 def _count(value: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise WidgetInputError(f"StatusView.{what} must be an int >= 0, not {value!r}")
@@ -76,8 +87,11 @@ class StatusView:
         nickname: the logged-in user's nickname (shown as text, never as HTML).
         avatar: the user's avatar as an image data URL (checked like
             :func:`~wxnb.widgets.images.image_data_url`), or "" to keep the scanned one.
-        contacts: number of friends (and other non-room contacts) known.
+        contacts: number of friends known (without rooms and official accounts when ``mps`` is
+            given; the line then reads "800 friends · 63 rooms · 30 official accounts").
         rooms: number of group chats known.
+        mps: number of official accounts known, or None: then ``contacts`` counts every non-room
+            contact and the line says "contacts".
         messages: messages received since login.
         last_sync: when the last sync succeeded, in seconds since the epoch (``time.time()``),
             or None before the first one. The view shows "synced 3 s ago", ticking by itself.
@@ -85,17 +99,21 @@ class StatusView:
         reason: why the state is not "online", in plain words (e.g. "logged in elsewhere (1102)").
             Never put secrets (skey, sid, uin, pass_ticket, cookies) in it.
         reconnects: how many times the sync thread had to reconnect.
+        since: when ``state`` was entered, in seconds since the epoch, or None; the plain-text
+            fallback says "online since 18:42" (the kernel's local time).
     """
 
     nickname: str = ""
     avatar: str = ""
     contacts: int = 0
     rooms: int = 0
+    mps: int | None = None
     messages: int = 0
     last_sync: float | None = None
     state: StatusState = "online"
     reason: str = ""
     reconnects: int = 0
+    since: float | None = None
 
     def to_trait(self) -> dict[str, object]:
         """The ``status`` trait's value; validates every field.
@@ -106,7 +124,7 @@ class StatusView:
         """
         if self.state not in STATUS_STATES:
             raise WidgetInputError(f"StatusView.state must be one of {STATUS_STATES}, not {self.state!r}")
-        return {
+        trait: dict[str, object] = {
             "nickname": _text(self.nickname, "StatusView.nickname"),
             "avatar": image_data_url(self.avatar) if self.avatar else "",
             "contacts": _count(self.contacts, "contacts"),
@@ -117,9 +135,64 @@ class StatusView:
             "reason": _text(self.reason, "StatusView.reason"),
             "reconnects": _count(self.reconnects, "reconnects"),
         }
+        if self.mps is not None:
+            trait["mps"] = _count(self.mps, "mps")
+        if self.since is not None:
+            trait["since_ms"] = _epoch_ms(self.since, "since")
+        return trait
 
 
 NewCodeCallback = Callable[[], None]
+
+_PHASE_TEXT: Final[dict[str, str]] = {
+    "starting": "getting a login code…",
+    "waiting": "scan the QR code with WeChat on your phone",
+    "scanned": "scanned: confirm the login on your phone",
+    "confirming": "confirmed: loading your contacts…",
+    "expired": "the code expired: getting a new one…",
+    "blocked": "WeChat refused web login for this account",
+    "failed": "the login failed",
+}
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _counts_text(status: dict[str, Any]) -> str:
+    def num(key: str) -> int:
+        value = status.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    if "mps" in status:
+        parts = [_plural(num("contacts"), "friend", "friends"), _plural(num("rooms"), "room", "rooms")]
+        if num("mps"):
+            parts.append(_plural(num("mps"), "official account", "official accounts"))
+    else:
+        parts = [_plural(num("contacts"), "contact", "contacts"), _plural(num("rooms"), "room", "rooms")]
+    return " · ".join(parts)
+
+
+def describe_text(phase: str, status: dict[str, Any], message: str = "") -> str:
+    """The widget's state in one line of plain text (its repr; what viewers without widgets show).
+
+    >>> describe_text("ready", {"nickname": "阿杰", "state": "online", "contacts": 8, "rooms": 6, "mps": 1})
+    '阿杰, online · 8 friends · 6 rooms · 1 official account'
+    >>> describe_text("ready", {"nickname": "Ann", "state": "closed", "reason": "logged in again"})
+    'Ann, closed: logged in again · 0 contacts · 0 rooms'
+    """
+    if phase != "ready":
+        text = _PHASE_TEXT.get(phase, phase)
+        return f"{text}: {message}" if message else text
+    state = str(status.get("state", "online")).replace("_", " ")
+    since = status.get("since_ms")
+    if isinstance(since, int) and state == "online":
+        state = f"online since {time.strftime('%H:%M', time.localtime(since / 1000))}"
+    reason = status.get("reason")
+    if reason and state != "online":
+        state = f"{state}: {reason}"
+    name = status.get("nickname") or "logged in"
+    return f"{name}, {state} · {_counts_text(status)}"
 
 
 class LoginWidget(anywidget.AnyWidget):
@@ -139,6 +212,7 @@ class LoginWidget(anywidget.AnyWidget):
         min_interval: least time between two trait updates, in seconds (default 0.1: ≤ 10/s).
         clock: monotonic clock for the coalescer (tests inject one).
         schedule: timer for deferred updates (tests inject one).
+        heartbeat: what sends ``alive`` to the views (default: the kernel-wide one; None: nothing).
     """
 
     _esm = static_file("login.js")
@@ -146,8 +220,6 @@ class LoginWidget(anywidget.AnyWidget):
 
     #: One of PHASES: what the view draws.
     phase = traitlets.Enum(PHASES, default_value="starting").tag(sync=True)
-    #: The QR as ``data:image/svg+xml;base64,...`` while ``phase == "waiting"``, else "".
-    qr = traitlets.Unicode("").tag(sync=True)
     #: When the QR expires, in the kernel's epoch milliseconds; 0 when no QR is shown.
     expires_at = traitlets.Int(0).tag(sync=True)
     #: The scanning account's avatar (``data:image/...;base64,...``) or "".
@@ -165,9 +237,12 @@ class LoginWidget(anywidget.AnyWidget):
         min_interval: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
         schedule: Scheduler = thread_timer,
+        heartbeat: Heartbeat | None = HEARTBEAT,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._qr = ""  # sent to views as a message, never synced (see the module's docstring)
+        self._heartbeat = heartbeat
         self._new_code_callbacks: list[NewCodeCallback] = []
         self._callbacks_lock = threading.Lock()
         self._updates = Coalescer(
@@ -178,6 +253,26 @@ class LoginWidget(anywidget.AnyWidget):
             unchanged=lambda name, value: bool(getattr(self, name) == value),
         )
         self.on_msg(self._on_frontend_msg)
+        if heartbeat is not None:
+            heartbeat.add(self)
+
+    @property
+    def qr(self) -> str:
+        """The QR the views are shown (``data:image/svg+xml;base64,...``) while waiting, else "".
+
+        Not a trait: it reaches views as a ``{"type": "qr"}`` message, so saved widget state never has it.
+        """
+        return self._qr
+
+    def beat(self) -> None:
+        """Tell the views the kernel is alive, with its clock (the heartbeat calls this; any thread)."""
+        if self.comm is not None:
+            self.send({"type": "alive", "now": _now_ms(), "every": self._beat_ms()})
+
+    def __repr__(self) -> str:
+        """What viewers without widgets show (the bundle's text/plain), e.g.
+        ``wxnb login: 阿杰, online since 18:42 · 800 friends · 63 rooms · 30 official accounts``."""
+        return f"wxnb login: {describe_text(self.phase, self.status, self.message)}"
 
     # -- what the session calls -------------------------------------------------------------
 
@@ -332,6 +427,9 @@ class LoginWidget(anywidget.AnyWidget):
         updates = getattr(self, "_updates", None)  # ipywidgets may close a half-built widget
         if updates is not None:
             updates.stop()
+        heartbeat = getattr(self, "_heartbeat", None)
+        if heartbeat is not None:
+            heartbeat.discard(self)
         super().close()
 
     # -- internals ---------------------------------------------------------------------------
@@ -347,10 +445,22 @@ class LoginWidget(anywidget.AnyWidget):
         }
         self._updates.submit(values)
 
+    def _beat_ms(self) -> int:
+        return round(self._heartbeat.every * 1000) if self._heartbeat is not None else 0
+
+    def _send_qr(self) -> None:
+        if self.comm is not None:
+            self.send({"type": "qr", "qr": self._qr, "now": _now_ms(), "every": self._beat_ms()})
+
     def _apply(self, values: dict[str, object]) -> None:
         with self.hold_sync():
             for name, value in values.items():
-                setattr(self, name, value)
+                if name == "qr":
+                    # Before the traits (sent when hold_sync ends): a view has the code when "waiting" lands.
+                    self._qr = str(value)
+                    self._send_qr()
+                else:
+                    setattr(self, name, value)
 
     def _on_frontend_msg(self, _widget: object, content: object, _buffers: object) -> None:
         if not isinstance(content, dict):
@@ -365,7 +475,10 @@ class LoginWidget(anywidget.AnyWidget):
             for callback in callbacks:
                 callback()
         elif kind == "clock":
-            # The view measures the kernel's clock once so countdowns survive clock skew.
-            self.send({"type": "clock", "t0": content.get("t0"), "now": round(time.time() * 1000)})
+            # A view was drawn: it learns the kernel's clock (and that the kernel is alive), and the
+            # current QR, which is in no trait.
+            self.send({"type": "clock", "t0": content.get("t0"), "now": _now_ms(), "every": self._beat_ms()})
+            if self._qr:
+                self._send_qr()
         else:
             _log.warning("LoginWidget ignored a front-end message of unknown type %r", kind)

@@ -59,22 +59,29 @@ const count = (v) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? Ma
 /** @param {number} n @param {string} one @param {string} many */
 const plural = (n, one, many) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 
+export const NOT_CONNECTED = "Not connected to a running session — run the cell again";
+
 /**
  * The compact status line shown once logged in.
  * @param {Record<string, unknown> | null | undefined} status
  * @param {string} fallbackAvatar the scanned avatar, used until the session sends its own
  * @param {number} kernelNow the kernel's clock now, in epoch ms
+ * @param {"live" | "checking" | "lost"} [link] whether the view hears a running kernel
  */
-export function describeStatus(status, fallbackAvatar, kernelNow) {
+export function describeStatus(status, fallbackAvatar, kernelNow, link = "live") {
   const s = status && typeof status === "object" ? status : {};
   const state = STATUS_STATES.includes(text(s.state)) ? text(s.state) : "online";
   const reason = text(s.reason);
   const reconnects = count(s.reconnects);
+  // Counted as people read them: friends, rooms and official accounts apart (an older kernel sends
+  // no "mps": then "contacts" is everything that is not a room).
+  const hasKinds = typeof s.mps === "number";
   const counts = [
-    plural(count(s.contacts), "contact", "contacts"),
+    hasKinds ? plural(count(s.contacts), "friend", "friends") : plural(count(s.contacts), "contact", "contacts"),
     plural(count(s.rooms), "room", "rooms"),
-    plural(count(s.messages), "message", "messages"),
   ];
+  if (hasKinds && count(s.mps) > 0) counts.push(plural(count(s.mps), "official account", "official accounts"));
+  counts.push(plural(count(s.messages), "message", "messages"));
   if (reconnects > 0) counts.push(plural(reconnects, "reconnect", "reconnects"));
   const last = s.last_sync_ms;
   const sync =
@@ -90,11 +97,19 @@ export function describeStatus(status, fallbackAvatar, kernelNow) {
     stateLabel = "Session closed";
   }
   if (stateLabel && reason) stateLabel = `${stateLabel}: ${reason}`;
-  return {
-    state,
+  const base = {
     nickname: text(s.nickname) || "Logged in",
     avatar: safeImageUrl(s.avatar) || safeImageUrl(fallbackAvatar),
     counts: counts.join(" · "),
+  };
+  // Saved state proves nothing: a state is claimed only while the kernel is heard.
+  if (link === "lost") return { ...base, state: "disconnected", sync: "", stateLabel: NOT_CONNECTED, tone: "off" };
+  if (link === "checking" && state === "online") {
+    return { ...base, state: "checking", sync: "", stateLabel: "Connecting…", tone: "busy" };
+  }
+  return {
+    ...base,
+    state,
     sync,
     stateLabel,
     tone: state === "online" ? "ok" : state === "reconnecting" ? "warn" : "error",
@@ -103,11 +118,29 @@ export function describeStatus(status, fallbackAvatar, kernelNow) {
 
 /**
  * Everything the view shows for one model state at one instant.
- * @param {Partial<ModelState>} m
+ * @param {Partial<ModelState>} m  the traits, plus `qr` (which arrives by message, never as a trait)
  * @param {number} kernelNow the kernel's clock now, in epoch ms (Date.now() + clock offset)
+ * @param {"live" | "checking" | "lost"} [link] whether the view hears a running kernel
  */
-export function describe(m, kernelNow) {
+export function describe(m, kernelNow, link = "live") {
   const phase = PHASES.includes(text(m.phase)) ? text(m.phase) : "starting";
+  if (link === "lost" && phase !== "ready") {
+    // A login drawn from saved state, or whose kernel restarted: nothing on it can be acted on.
+    return {
+      phase,
+      tone: "off",
+      title: NOT_CONNECTED,
+      countdown: "",
+      message: "",
+      hint: "This view was saved or its kernel stopped; wxnb.login() in a running kernel shows a live one.",
+      qr: "",
+      avatar: "",
+      showButton: false,
+      spinner: false,
+      mark: "",
+      status: null,
+    };
+  }
   let title = TITLES[phase];
   // "starting" with a hint is not about a QR code: resuming a session, or a login pushed to the
   // phone (the hint says what to do).
@@ -126,7 +159,7 @@ export function describe(m, kernelNow) {
       tone = "warn";
     }
   }
-  const status = phase === "ready" ? describeStatus(m.status, text(m.avatar), kernelNow) : null;
+  const status = phase === "ready" ? describeStatus(m.status, text(m.avatar), kernelNow, link) : null;
   if (status) tone = status.tone;
   return {
     phase,

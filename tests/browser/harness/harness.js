@@ -30,14 +30,27 @@ window.clearTimeout = (id) => {
 
 /** The subset of the anywidget model interface a view may use. */
 class FakeModel {
-  constructor(state, { kernelOffsetMs = 0, answerClock = true } = {}) {
-    this.state = { ...state };
+  constructor(state, { kernelOffsetMs = 0, answerClock = true, heartbeat = true, clockDelayMs = 0 } = {}) {
+    // Like LoginWidget: the QR is no trait; it reaches views as a {"type": "qr"} message.
+    const { qr = "", ...traits } = state;
+    this.qr = qr;
+    this.state = traits;
     this.kernelOffsetMs = kernelOffsetMs;
     this.answerClock = answerClock;
+    // A busy kernel answers the clock request late, stamped when it finally answers.
+    this.clockDelayMs = clockDelayMs;
     /** @type {Map<string, Set<Function>>} */
     this.handlers = new Map();
     this.sent = [];
     this.saves = 0;
+    // The kernel's heartbeat thread, on the page's (fake) clock; not one of the view's timers.
+    this.heartbeat = heartbeat ? nativeSetInterval(() => this.beat(), 5000) : null;
+  }
+  /** The kernel goes away (a restart): no more beats, no more replies. */
+  stopKernel() {
+    if (this.heartbeat !== null) nativeClearInterval(this.heartbeat);
+    this.heartbeat = null;
+    this.answerClock = false;
   }
   get(name) {
     return this.state[name];
@@ -63,13 +76,29 @@ class FakeModel {
     this.sent.push(JSON.parse(JSON.stringify(content)));
     if (content && content.type === "clock" && this.answerClock) {
       // Like the kernel: the reply comes later, stamped with the kernel's (possibly skewed) clock.
-      Promise.resolve().then(() =>
-        this.emit("msg:custom", { type: "clock", t0: content.t0, now: Date.now() + this.kernelOffsetMs }, []),
-      );
+      const answer = () => {
+        this.emit("msg:custom", { type: "clock", t0: content.t0, now: Date.now() + this.kernelOffsetMs }, []);
+        if (this.qr) this.emitQr();
+      };
+      if (this.clockDelayMs > 0) nativeSetTimeout(answer, this.clockDelayMs);
+      else Promise.resolve().then(answer);
     }
   }
-  /** What Python's hold_sync() batch looks like from here: all values set, then the events. */
+  emitQr() {
+    this.emit("msg:custom", { type: "qr", qr: this.qr, now: Date.now() + this.kernelOffsetMs }, []);
+  }
+  /** The kernel's heartbeat: "alive", stamped with its clock. */
+  beat() {
+    this.emit("msg:custom", { type: "alive", now: Date.now() + this.kernelOffsetMs, every: 5000 }, []);
+  }
+  /** What Python's hold_sync() batch looks like from here: the QR message, then all values set, then the events. */
   update(values) {
+    if ("qr" in values) {
+      const { qr, ...rest } = values;
+      this.qr = qr;
+      this.emitQr();
+      values = rest;
+    }
     Object.assign(this.state, values);
     for (const name of Object.keys(values)) this.emit(`change:${name}`, values[name]);
     this.emit("change");
@@ -88,6 +117,7 @@ window.harness = {
   current: null,
   /** Render the bundle at `url` for a model holding `state`; resolves when render returned. */
   async mount(url, state, options = {}) {
+    this.current?.model.stopKernel();
     const widget = (await import(url)).default;
     const model = new FakeModel(state, options);
     const el = document.createElement("div");

@@ -193,27 +193,58 @@ function render({ model, el }) {
   const conversationOf = (/** @type {string} */ id) =>
     convs.find((c) => c.id === id);
 
+  /** Drawn list items by conversation id, reused while their row, selection and time label hold. */
+  const items = new Map();
+
+  function drawItem(/** @type {import("./lib/chat.js").Conversation} */ c, /** @type {string} */ when) {
+    const item = document.createElement("div");
+    item.className = "wxnb-chat__item";
+    item.setAttribute("role", "option");
+    item.dataset.id = c.id;
+    item.dataset.kind = c.kind;
+    if (c.id === openChat) item.setAttribute("aria-selected", "true");
+    if (c.pinned) item.classList.add("wxnb-chat__item--pinned");
+    make("div", "wxnb-chat__avatar", item, (c.name || "?").slice(0, 1));
+    const body = make("div", "wxnb-chat__item-body", item);
+    const top = make("div", "wxnb-chat__item-top", body);
+    make("span", "wxnb-chat__name", top, c.name);
+    make("span", "wxnb-chat__when", top, when);
+    const bottom = make("div", "wxnb-chat__item-bottom", body);
+    make("span", "wxnb-chat__preview", bottom, c.preview ?? "");
+    const badge = badgeText(c.unread);
+    if (badge) make("span", `wxnb-chat__badge${c.muted ? " wxnb-chat__badge--muted" : ""}`, bottom, badge);
+    item.addEventListener("click", () => open(c.id));
+    return item;
+  }
+
+  // A "rows" message changes a few conversations of maybe a thousand: rebuilding every item (and
+  // laying the list out again) took 110-160 ms at 1,000, ten times a second under live traffic. Only
+  // changed items are rebuilt, and items are moved only where the order changed.
   function drawList() {
     const all = sortConversations(convs);
     shown = filterConversations(all, search.value);
-    list.replaceChildren();
-    for (const c of shown) {
-      const item = make("div", "wxnb-chat__item", list);
-      item.setAttribute("role", "option");
-      item.dataset.id = c.id;
-      item.dataset.kind = c.kind;
-      if (c.id === openChat) item.setAttribute("aria-selected", "true");
-      if (c.pinned) item.classList.add("wxnb-chat__item--pinned");
-      make("div", "wxnb-chat__avatar", item, (c.name || "?").slice(0, 1));
-      const body = make("div", "wxnb-chat__item-body", item);
-      const top = make("div", "wxnb-chat__item-top", body);
-      make("span", "wxnb-chat__name", top, c.name);
-      make("span", "wxnb-chat__when", top, shortWhen(c.last_ms ?? 0));
-      const bottom = make("div", "wxnb-chat__item-bottom", body);
-      make("span", "wxnb-chat__preview", bottom, c.preview ?? "");
-      const badge = badgeText(c.unread);
-      if (badge) make("span", `wxnb-chat__badge${c.muted ? " wxnb-chat__badge--muted" : ""}`, bottom, badge);
-      item.addEventListener("click", () => open(c.id));
+    const today = new Date().toDateString(); // a time label changes only with its row or the day
+    const nodes = shown.map((c) => {
+      const selected = c.id === openChat;
+      const known = items.get(c.id);
+      if (known && known.conv === c && known.today === today && known.selected === selected) return known.node;
+      const node = drawItem(c, shortWhen(c.last_ms ?? 0));
+      items.set(c.id, { conv: c, today, selected, node });
+      return node;
+    });
+    let cursor = list.firstChild;
+    for (const node of nodes) {
+      if (node === cursor) cursor = cursor.nextSibling;
+      else list.insertBefore(node, cursor);
+    }
+    while (cursor) {
+      const next = cursor.nextSibling;
+      cursor.remove();
+      cursor = next;
+    }
+    if (items.size > 2 * convs.length + 64) {
+      const live = new Set(convs.map((c) => c.id));
+      for (const id of items.keys()) if (!live.has(id)) items.delete(id);
     }
   }
 

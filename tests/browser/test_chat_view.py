@@ -424,3 +424,32 @@ def test_row_updates_redraw_the_list_live(harness: Harness) -> None:
     assert texts(harness, ".wxnb-chat__name") == ["家人群 👨‍👩‍👧", "Zed", "Tom", "Annie ✨"]
     assert texts(harness, ".wxnb-chat__badge") == ["1", "99+", "3"]
     assert texts(harness, ".wxnb-chat__preview")[1] == "new!"
+
+
+def test_a_row_update_moves_and_redraws_only_that_conversation(harness: Harness) -> None:
+    many = [
+        ConversationView(
+            f"p:{i:012x}", f"Friend {i:04d}", "person", last_time=T0_S - 1000 + i, preview=f"hi {i}"
+        )
+        for i in range(1, 301)
+    ]
+    mount(harness, chat_state(many, many[0].id, []))
+    page = harness.page
+    page.evaluate(
+        "() => { window.__kept = document.querySelector('.wxnb-chat__item[data-id=\"p:000000000064\"]'); }"
+    )
+    moved = ConversationView(many[9].id, "Friend 0010", "person", unread=2, last_time=T0_S, preview="now!")
+    custom(harness, {"type": "rows", "rows": [moved.to_wire()]})
+    names = texts(harness, ".wxnb-chat__name")
+    assert names[0] == "Friend 0010" and len(names) == 300
+    assert names[1:] == [f"Friend {i:04d}" for i in range(300, 0, -1) if i != 10]
+    assert texts(harness, ".wxnb-chat__preview")[0] == "now!"
+    # An unchanged conversation keeps its drawn item (no rebuild of the whole list).
+    assert page.evaluate(
+        "() => window.__kept === document.querySelector('.wxnb-chat__item[data-id=\"p:000000000064\"]')"
+    )
+    # Search, and clearing it, give the same list back.
+    page.fill(".wxnb-chat__search", "Friend 000")
+    assert texts(harness, ".wxnb-chat__name") == [f"Friend {i:04d}" for i in range(9, 0, -1)]
+    page.fill(".wxnb-chat__search", "")
+    assert texts(harness, ".wxnb-chat__name") == names

@@ -1,7 +1,8 @@
 """End to end: ``wxnb.login()`` in a real Notebook 7 notebook against the simulator (issue 12's
 "works in JupyterLab 4 and Notebook 7"). The JupyterLab 4 test (test_e2e_login.py) covers every state
 and the timing; this one follows the main path in Notebook 7's page: the QR, the phone's scan (avatar,
-no QR), its confirm (the status line with the simulator's own counts), and ``session`` shown again.
+no QR), its confirm (the status line with the simulator's own counts), and ``session`` printed as its
+one line.
 Screenshots: ``test-output/e2e-notebook7-*.png``.
 """
 
@@ -103,7 +104,10 @@ def test_login_in_notebook7(e2e: Lab, browser: object, screenshots: Path) -> Non
         sim.phone.wait_for(lambda: len(sim.protocol.waiters) >= 1, timeout=SIM_WAIT, what="a held login poll")
         sim.phone.confirm(uuid)
         wait_for_phase(page, LOGIN, "ready", deadline=READY_DRAWN)
-        counted = f"{world.contacts:,} contacts"
+        # Counted as people read them (issue 12): friends, rooms, official accounts apart.
+        counted = f"{world.friends:,} friends · {world.rooms:,} rooms · "
+        if world.mps:
+            counted += f"{world.mps:,} official account{'s' if world.mps != 1 else ''} · "
         wait_for_js(
             page,
             f"(want) => !!{in_cell(LOGIN, '.wxnb-login__counts')}?.textContent.startsWith(want)",
@@ -112,11 +116,14 @@ def test_login_in_notebook7(e2e: Lab, browser: object, screenshots: Path) -> Non
         )
         assert cell_text(page, LOGIN, ".wxnb-login__nickname") == world.nickname
         counts = cell_text(page, LOGIN, ".wxnb-login__counts")
-        assert counts.startswith(f"{world.contacts:,} contacts · {world.rooms:,} rooms · "), counts
+        assert counts.startswith(counted), counts
         shot(page, LOGIN, screenshots, "notebook7-ready")
 
+        # `session` at the end of a cell: its one-line text; the status line is drawn once per login.
         run_cell(page, SHOW_AGAIN)
-        wait_for_phase(page, SHOW_AGAIN, "ready")
+        shown_again = cell_text(page, SHOW_AGAIN, ".jp-OutputArea-output")
+        assert shown_again.startswith(f"<wxnb.Session {world.nickname}"), shown_again
+        assert page.evaluate(f"() => {in_cell(SHOW_AGAIN, '.wxnb-login')} === null")
         assert errors == []
     finally:
         context.close()

@@ -101,8 +101,28 @@ def test_each_notebook_runs_in_jupyterlab_and_is_screenshotted(page: Any, tmp_pa
         open_notebook(page, lab, "03-chat.ipynb")
         run_all_but_the_last_cell(page)
         _no_errors(page)
+        chat = page.locator(f"{PANEL} .wxnb-chat").first  # session.chat(): every conversation
+        chat.scroll_into_view_if_needed()
+        chat.locator(".wxnb-chat__item").first.click()  # open one, as a person would
+        wait_for_js(
+            page,
+            f"() => document.querySelector('{PANEL} .wxnb-chat .wxnb-chat__msg') !== null",
+            deadline=Deadline("the opened conversation's messages", 30_000),
+        )
+        chat.scroll_into_view_if_needed()
+        page.screenshot(path=SCREENSHOTS / "notebook-03-chat-widget.png")
         _output(page, " table", 1)
         page.screenshot(path=SCREENSHOTS / "notebook-03-chat.png")
+
+        open_notebook(page, lab, "04-bulk-remarks-and-topics.ipynb")
+        run_all_but_the_last_cell(page)
+        _no_errors(page)
+        _output(page, " .wxnb-plan", 0)
+        page.screenshot(path=SCREENSHOTS / "notebook-04-plan.png")
+        progress = page.locator(f"{PANEL} .wxnb-bulk-progress").first
+        progress.scroll_into_view_if_needed()
+        assert "5 verified, 1 unverified" in (progress.text_content() or "")
+        page.screenshot(path=SCREENSHOTS / "notebook-04-progress.png")
 
         open_notebook(page, lab, "02-analyse-messages.ipynb")
         run_all_but_the_last_cell(page)

@@ -31,7 +31,7 @@ from wxnb.tutorials import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED = ["01-login-and-explore", "02-analyse-messages", "03-chat"]
+EXPECTED = ["01-login-and-explore", "02-analyse-messages", "03-chat", "04-bulk-remarks-and-topics"]
 
 
 def _outputs(path: Path) -> list[dict[str, object]]:
@@ -88,6 +88,33 @@ def test_the_analysis_covers_weeks_of_history_with_answers(executed: Path) -> No
     first = next(o for o in _outputs(executed / "02-analyse-messages.ipynb") if o.get("name") == "stdout")
     count = int(str(first["text"]).split(" messages")[0].replace(",", ""))
     assert count > 2_000  # four weeks of the small scenario's history, and the live ones
+
+
+def test_the_chat_notebook_shows_the_chat_widget(executed: Path) -> None:
+    views = [
+        o
+        for o in _outputs(executed / "03-chat.ipynb")
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]  # type: ignore[operator]
+    plain = [str(o["data"]["text/plain"]) for o in views]  # type: ignore[index]
+    assert sum("ChatWidget" in text for text in plain) == 2  # session.chat() and session.chat(friend)
+
+
+def test_the_bulk_notebook_verifies_undoes_and_ends_the_dropped_write_unverified(executed: Path) -> None:
+    text = json.dumps(_outputs(executed / "04-bulk-remarks-and-topics.ipynb"), ensure_ascii=False)
+    # six changes: the one the simulator drops answers 0 and never shows; the two mistakes are skipped
+    assert "remark: 5 verified, 1 unverified, 2 skipped" in text
+    assert "the members of each renamed room will see a notice" in text
+    assert "你修改群名为" in text  # the rename's notice reached the room
+    counts = [
+        o["data"]["text/plain"]
+        for o in _outputs(executed / "04-bulk-remarks-and-topics.ipynb")
+        if "'verified'" in str(o.get("data", {}).get("text/plain", ""))
+    ]  # type: ignore[union-attr]
+    assert counts == [
+        "{'verified': 5, 'unverified': 0, 'failed': 0, 'skipped': 0, 'pending': 0}",  # the remarks undone
+        "{'verified': 2, 'unverified': 0, 'failed': 0, 'skipped': 0, 'pending': 0}",  # the renames undone
+    ]
 
 
 def test_no_credential_or_login_code_is_saved(executed: Path) -> None:

@@ -120,3 +120,17 @@ def test_bad_control_requests(sim: Simulator) -> None:
     assert requests.delete(f"{sim.base_url}/_sim/state").status_code == 405
     assert "no login is pending" in ctl(sim, "confirm", {}, status=400)["error"]
     assert "traffic" not in ctl(sim, "")["get"]
+
+
+def test_write_faults_by_control_api(sim: Simulator, client: WebClient) -> None:
+    """A kernel logged in to a shared simulator sets sim.faults.writes over HTTP: by UserName too."""
+    tom = sim.world.user_name(("person", TOM))
+    assert ctl(sim, "writes", {"ignore": "oplog", "targets": [tom], "lag": 2}) == {"lag": 2.0}
+    assert sim.faults.writes.ignores("oplog", ("person", TOM))
+    assert not sim.faults.writes.ignores("oplog", ("person", ANN))
+    ctl(sim, "writes", {"ignore": "modtopic", "targets": None})
+    assert sim.faults.writes.ignores("modtopic", ("room", BIG_ROOM))
+    assert "unknown write op" in ctl(sim, "writes", {"ignore": "delete"}, status=400)["error"]
+    assert "targets" in ctl(sim, "writes", {"ignore": "oplog", "targets": [3]}, status=400)["error"]
+    ctl(sim, "faults/clear", {})
+    assert not sim.faults.writes.ignores("oplog", ("person", TOM)) and sim.faults.writes.lag == 0

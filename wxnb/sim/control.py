@@ -100,6 +100,7 @@ class ControlApi:
             "faults/clear": self._clear_faults,
             "faults/remove": lambda b: {"removed": self.faults.remove(_field(b, "id", int))},
             "budget": self._budget,
+            "writes": self._writes,
             "clock/advance": self._advance,
             "traffic": self._traffic,
             "old_keys": self._old_keys,
@@ -296,6 +297,24 @@ class ControlApi:
         else:
             self.faults.set_budget(op, count, _field(body, "per", (int, float), 60.0))
         return self.faults.budgets()
+
+    def _writes(self, body: dict[str, Any]) -> dict[str, Any]:
+        # sim.faults.writes over HTTP: a notebook logged in to a shared simulator has no Simulator object.
+        op = _field(body, "ignore", (str, type(None)), None)
+        if op is not None:
+            targets = _field(body, "targets", (list, type(None)), None)
+            if targets is not None and not all(isinstance(t, (str, list)) for t in targets):
+                raise _Bad('targets must be a list of chat references (a UserName, "friend:3", ["room", 2])')
+            refs = (
+                None
+                if targets is None
+                else [self.world.chat_ref(tuple(t) if isinstance(t, list) else t) for t in targets]
+            )
+            self.faults.writes.ignore(op, refs)  # an unknown op: ValueError there, HTTP 400 here
+        lag = _field(body, "lag", (int, float, type(None)), None)
+        if lag is not None:
+            self.faults.writes.set_lag(lag)
+        return {"lag": self.faults.writes.lag}
 
     def _advance(self, body: dict[str, Any]) -> dict[str, Any]:
         self.clock.advance(_field(body, "seconds", (int, float)))

@@ -66,8 +66,11 @@ def harness_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # Per module, not per session: while Playwright's sync API is open it keeps its asyncio loop
+    # marked as running in the main thread, so a later test elsewhere that runs an event loop
+    # (asyncio.run, another sync_playwright) would fail if the browser stayed open to the end.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

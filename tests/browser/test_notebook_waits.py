@@ -33,7 +33,7 @@ from wxnb.sim.simulator import Simulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-#: A step of the login reaching the page while another cell waits (through jupyter-ui-poll).
+#: A step of the login reaching the page while another cell awaits (`await session.ready()`).
 STEP = Deadline("login step drawn while a cell waits", 30_000)
 #: The waiting cell ending once the phone confirmed.
 WAIT_ENDS = Deadline("the waiting cell ends", 60_000)

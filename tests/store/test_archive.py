@@ -474,9 +474,10 @@ def test_a_schema_3_archive_is_upgraded_to_4_with_its_data_and_an_empty_gaps_tab
     path = tmp_path / "v3.sqlite3"
     with Archive(path) as archive:
         archive.commit_batch(batch_rows(0, 3), sync_key=SYNC_KEY)
-    with sqlite3.connect(path) as conn:  # back to what schema 3 wrote: no gaps table
+    with sqlite3.connect(path) as conn:  # back to what schema 3 wrote: no gaps table (nor later changes)
         conn.execute("DROP TABLE gaps")
-        conn.execute("DELETE FROM schema_version WHERE version = 4")
+        conn.execute("ALTER TABLE messages DROP COLUMN duration")
+        conn.execute("DELETE FROM schema_version WHERE version >= 4")
     with pytest.raises(ArchiveVersionError, match="schema 3"):
         open_archive(path).messages  # noqa: B018  (a reader does not upgrade)
     with Archive(path) as archive:
@@ -485,7 +486,51 @@ def test_a_schema_3_archive_is_upgraded_to_4_with_its_data_and_an_empty_gaps_tab
         assert archive.gaps().empty
         archive.record_gap(1.0, 2.0, "test")
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     with open_archive(path) as history:
         assert len(history.messages) == 3
         assert history.gaps.reason.tolist() == ["test"]
+
+
+# Content as the server sends it (escaped XML, <br/> for new lines), as the simulator renders it.
+VOICE_XML = (
+    '&lt;msg&gt;&lt;voicemsg endflag="1" cancelflag="0" forwardflag="0" voiceformat="4" '
+    'voicelength="7250" length="14500" bufid="0" /&gt;&lt;/msg&gt;'
+)
+VIDEO_XML = (
+    '&lt;?xml version="1.0"?&gt;<br/>&lt;msg&gt;<br/>\t&lt;videomsg aeskey="ab" cdnthumblength="100" '
+    'length="11160000" playlength="62" md5="cd" /&gt;<br/>&lt;/msg&gt;<br/>'
+)
+
+
+def test_a_schema_4_archive_is_upgraded_to_5_with_the_lengths_of_its_voice_and_video_messages(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v4.sqlite3"
+    messages = [
+        make_message(0, msg_type=34, text="", raw=VOICE_XML),
+        make_message(1, msg_type=43, text="", raw=VIDEO_XML),
+        make_message(2, msg_type=62, text="", raw=VIDEO_XML.replace('"62"', '"3"')),
+        make_message(3, text='playlength="9"'),  # a text that looks like one: not a length
+        make_message(4, msg_type=34, text="", raw="&lt;msg/&gt;"),  # no length stated
+    ]
+    with Archive(path) as archive:
+        archive.commit_batch(rows_of(messages), sync_key=SYNC_KEY)
+        archive.record_gap(1.0, 2.0, "kept")
+    with sqlite3.connect(path) as conn:  # back to what schema 4 wrote: no duration column
+        conn.execute("ALTER TABLE messages DROP COLUMN duration")
+        conn.execute("DELETE FROM schema_version WHERE version >= 5")
+    with pytest.raises(ArchiveVersionError, match="schema 4"):
+        open_archive(path).messages  # noqa: B018  (a reader does not upgrade)
+    with Archive(path) as archive:
+        assert archive.message_count() == 5
+        assert archive.sync_state is not None and archive.sync_state.sync_key == SYNC_KEY
+        assert archive.commit_batch(rows_of(messages)).new_positions == []  # dedupe kept
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    with open_archive(path) as history:
+        frame = history.messages
+        assert history.gaps.reason.tolist() == ["kept"]
+    assert frame.text.tolist()[3] == 'playlength="9"'
+    assert frame.raw_content.tolist()[:2] == [VOICE_XML, VIDEO_XML]
+    assert frame.duration.fillna(-1).tolist() == [7.25, 62.0, 3.0, -1, -1]

@@ -1,6 +1,6 @@
 """A compact default HTML view of wxnb's tables in a notebook, for people; the frames keep every column.
 
-``session.messages`` has 17 columns, ``contacts`` 18: shown as pandas shows any frame, the text a
+``session.messages`` has 18 columns, ``contacts`` 18: shown as pandas shows any frame, the text a
 person wants sits off-screen behind ids, a long nickname wraps into nine lines, newlines show as
 ``\\n`` and ``raw_content`` is escaped XML. So in a notebook, a frame tagged by the store
 (``frame.attrs["wxnb"]``, kept by ``head()``, ``tail()``, filters and sorts) is drawn with only the

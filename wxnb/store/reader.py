@@ -7,7 +7,7 @@ Example:
     >>> Archive(path).close()
     >>> with open_archive(path) as history:
     ...     history.messages.shape
-    (0, 17)
+    (0, 18)
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ __all__ = [
     "MemberRow",
     "MessageRows",
     "Resolution",
+    "duration_of",
     "room_name",
 ]
 
@@ -37,7 +38,7 @@ Resolution = tuple[str | None, str | None, str | None]
 
 MESSAGE_COLUMNS: Final = (
     "msg_id", "time", "chat", "chat_key", "chat_name", "sender", "sender_name", "is_group", "is_self",
-    "type", "msg_type", "app_type", "text", "url", "file_name", "raw_content", "revoked",
+    "type", "msg_type", "app_type", "text", "url", "file_name", "duration", "raw_content", "revoked",
 )  # fmt: skip
 
 
@@ -67,9 +68,32 @@ def room_name(member_names: Sequence[str]) -> str:
     return shown + "…" if len(named) > ROOM_NAME_MEMBERS else shown
 
 
+def duration_of(message: MessageLike) -> float | None:
+    """How long a voice or video message plays, in seconds; None for every other message, and when the
+    server gave no length (0).
+
+    Voice messages (MsgType 34) carry ``VoiceLength`` in milliseconds, videos (MsgType 43, and 62 for
+    short videos) ``PlayLength`` in seconds.
+
+    Example:
+        >>> from dataclasses import replace
+        >>> from wxnb.protocol.records import Message
+        >>> voice = Message("1", "@a", "@me", "@a", "@a", False, False, 34, "voice", 0, "", "")
+        >>> duration_of(replace(voice, voice_length=7250))
+        7.25
+    """
+    category = message.category
+    if category == "voice" and message.voice_length > 0:
+        return message.voice_length / 1000
+    if category == "video" and message.play_length > 0:
+        return float(message.play_length)
+    return None
+
+
 @dataclass(slots=True)
 class MessageRows:
-    """A batch of messages as columns. ``time`` is seconds since the epoch (UTC)."""
+    """A batch of messages as columns. ``time`` is seconds since the epoch (UTC); ``duration`` seconds
+    (voice and video, else None: :func:`duration_of`)."""
 
     msg_id: list[str]
     time: list[int]
@@ -86,6 +110,7 @@ class MessageRows:
     text: list[str]
     url: list[str]
     file_name: list[str]
+    duration: list[float | None]
     raw_content: list[str]
     revoked: list[bool]
 
@@ -115,6 +140,7 @@ class MessageRows:
             text=[m.text for m in messages],
             url=[m.url for m in messages],
             file_name=[m.file_name for m in messages],
+            duration=[duration_of(m) for m in messages],
             raw_content=[m.raw_content for m in messages],
             revoked=[False] * len(messages),
         )

@@ -68,7 +68,7 @@ CONTACT_KINDS: Final = ("friend", "room", "mp", "special", "other")
 # Frames' column orders: for reading, left to right (names and what was said first, ids last).
 MESSAGE_FRAME_COLUMNS: Final = (
     "time", "chat_name", "sender_name", "type", "text", "is_self", "is_group", "revoked", "url", "file_name",
-    "msg_type", "app_type", "raw_content", "chat_key", "chat", "sender", "msg_id",
+    "duration", "msg_type", "app_type", "raw_content", "chat_key", "chat", "sender", "msg_id",
 )  # fmt: skip
 CONTACT_COLUMNS: Final = (
     "display_name", "kind", "remark", "nickname", "alias", "signature", "member_count", "sex", "province",
@@ -91,6 +91,7 @@ _NUMERIC: Final[dict[str, type]] = {
     "msg_type": np.int32,
     "app_type": np.int32,
     "revoked": np.bool_,
+    "duration": np.float64,  # seconds; NaN where there is none
 }
 _KIND_DTYPE: Final = pd.CategoricalDtype(pd.Index(CONTACT_KINDS, dtype=STR_DTYPE))
 _FLAG_PINNED: Final = 2048
@@ -148,7 +149,7 @@ class MessageTable:
     def append(self, rows: MessageRows) -> None:
         """Append a batch (the writer's thread encodes it); readers see all of it or none of it.
 
-        Encoding has a fixed cost per call (the Arrow and numpy conversions of 17 columns), so a writer
+        Encoding has a fixed cost per call (the Arrow and numpy conversions of 18 columns), so a writer
         with several batches at hand appends them together (:meth:`Store.publish` does).
         """
         k = len(rows)
@@ -158,6 +159,7 @@ class MessageTable:
             # Convert outside the read lock: readers are held up only while the rows are moved over.
             text = {name: text_array(getattr(rows, name)) for name in _TEXT}
             times = np.asarray(rows.time, dtype=np.int64) * 1_000_000
+            durations = np.asarray(rows.duration, dtype=np.float64)  # None -> NaN
             with self._lock:
                 for name, array in text.items():
                     self._text[name].extend_arrow(array)
@@ -166,6 +168,7 @@ class MessageTable:
                 self._numeric["time"].extend(times)
                 for name in ("is_group", "is_self", "msg_type", "app_type", "revoked"):
                     self._numeric[name].extend(getattr(rows, name))
+                self._numeric["duration"].extend(durations)
                 self._rows += k
                 self._version += 1
                 self.stats.rows_encoded += k
@@ -185,7 +188,7 @@ class MessageTable:
                 for name in _INTERNED:
                     self._interned[name].extend_dictionary(table.column(name).chunk(0))
                 self._numeric["time"].extend(times)
-                for name in ("is_group", "is_self", "msg_type", "app_type"):
+                for name in ("is_group", "is_self", "msg_type", "app_type", "duration"):
                     self._numeric[name].extend(table.column(name).chunk(0).to_numpy(zero_copy_only=False))
                 self._numeric["revoked"].extend(np.zeros(k, dtype=np.bool_))
                 self._rows += k
@@ -382,6 +385,10 @@ class Tables:
           prefix decoded away).
         - ``url`` (str): the link of link messages, else "".
         - ``file_name`` (str): the file name of files and media, else "".
+        - ``duration`` (float64): how long a voice or video message plays, in seconds (VoiceLength,
+          PlayLength); NaN for every other message and when the server gave no length. Plain
+          seconds sum, average and plot as they are (``messages.groupby("sender_name").duration.sum()``);
+          ``pd.to_timedelta(messages.duration, unit="s")`` gives timedeltas.
         - ``raw_content`` (str): Content exactly as the server sent it.
         - ``revoked`` (bool): the sender withdrew it later (a ``revoke`` row names it).
         - ``msg_id`` (str): the server's MsgId, unique.

@@ -39,6 +39,7 @@ from wxnb.store.errors import (
     ArchiveSchemaError,
     ArchiveVersionError,
 )
+from wxnb.store.rows import UNNAMED_ROOM
 
 __all__ = [
     "APPLICATION_ID",
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 APPLICATION_ID: Final = 0x77786E62  # "wxnb"
-SCHEMA_VERSION: Final = 5
+SCHEMA_VERSION: Final = 6
 PAGE_SIZE: Final = 1024  # for new archives; a migrated one keeps its own (see the module docstring)
 
 _MAX_DIGITS: Final = 19  # 10**19 - 1 < 2**64: minus 2**63, any fits a signed 64-bit integer
@@ -234,11 +235,27 @@ def _message_durations(conn: sqlite3.Connection) -> None:
     )
 
 
+def _room_names(conn: sqlite3.Connection) -> None:
+    """Schema 6: ``contacts.room_name``, the name a room without a topic goes by (its members' names,
+    "A、B、C…", as WeChat's clients show it; "" for everyone else), so that a restored room is named
+    at once, not "Group chat" until a contact list names it again. Archived rooms get the name their
+    latest message was filed under (``messages.chat_name`` was resolved the same way)."""
+    conn.execute("ALTER TABLE contacts ADD COLUMN room_name TEXT NOT NULL DEFAULT ''")
+    conn.execute(
+        "UPDATE contacts SET room_name = coalesce(("
+        "SELECT chat_name FROM messages WHERE chat_key = contacts.key AND chat_name IS NOT NULL "
+        "AND chat_name NOT IN ('', ?) ORDER BY seq DESC LIMIT 1), '') "
+        "WHERE kind = 'room' AND nickname = '' AND remark = ''",
+        (UNNAMED_ROOM,),
+    )
+
+
 MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {
     2: _messages_without_a_msg_id_index,
     3: _msg_ids_unique_by_key,
     4: _gaps,
     5: _message_durations,
+    6: _room_names,
 }
 """``MIGRATIONS[v]`` upgrades a version ``v - 1`` archive to version ``v`` (inside one transaction)."""
 

@@ -63,6 +63,9 @@ def test_contacts_rooms_and_members_read_left_to_right() -> None:
     assert "head_img_url" not in contacts and "<th>key</th>" not in contacts and "北京" not in contacts
     rooms = compact_html(t.rooms)
     assert "<th>member_count</th>" in rooms and "<td>12</td>" in rooms and "province" not in rooms
+    assert (
+        rooms.index("<th>member_count</th>") < rooms.index("<th>owner</th>") < rooms.index("<th>remark</th>")
+    )
     assert "Ann" in compact_html(t.members)
 
 

@@ -475,6 +475,7 @@ _UNDO = {
     4: "DROP TABLE gaps",
     5: "ALTER TABLE messages DROP COLUMN duration",
     6: "ALTER TABLE contacts DROP COLUMN room_name",
+    7: "ALTER TABLE contacts DROP COLUMN owner",
 }
 
 

@@ -46,6 +46,7 @@ _MESSAGE_SELECT: Final = (
 CONTACT_FIELDS: Final = (
     "key", "user_name", "kind", "nickname", "remark", "alias", "sex", "province", "city", "signature",
     "member_count", "is_starred", "contact_flag", "verify_flag", "head_img_url", "room_name",
+    "owner",
 )  # fmt: skip
 _CONTACT_SELECT: Final = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts ORDER BY rowid"
 

@@ -98,6 +98,10 @@ class ContactLike(Protocol):
     @property
     def owner_uin(self) -> int: ...
     @property
+    def is_owner(self) -> int:
+        """IsOwner: non-zero when the logged-in account owns the room."""
+
+    @property
     def encry_chat_room_id(self) -> str: ...
     @property
     def is_starred(self) -> bool: ...

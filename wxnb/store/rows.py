@@ -181,6 +181,8 @@ class ContactRow:
     ``user_name`` is this login's UserName, or None for a contact known from the archive and not yet
     seen in this login. ``member_count`` is None for everyone but rooms. ``room_name`` is the name a
     room without a topic goes by (:func:`room_name`; "" for everyone else and for rooms with a topic).
+    ``owner`` is the name of a room's owner (the account's own name when it owns the room), None when
+    unknown and for everyone but rooms.
     """
 
     key: str
@@ -199,6 +201,7 @@ class ContactRow:
     verify_flag: int = 0
     head_img_url: str = ""
     room_name: str = ""
+    owner: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -212,9 +215,14 @@ class ContactRow:
 
     @classmethod
     def from_contact(
-        cls, key: str, contact: ContactLike, member_count: int | None = None, room_name: str = ""
+        cls,
+        key: str,
+        contact: ContactLike,
+        member_count: int | None = None,
+        room_name: str = "",
+        owner: str | None = None,
     ) -> ContactRow:
-        """The row of a contact record, under its stable ``key`` (``room_name``: see the class)."""
+        """The row of a contact record, under its stable ``key`` (``room_name``, ``owner``: see the class)."""
         is_room = contact.kind == "room"
         return cls(
             key=key,
@@ -235,6 +243,7 @@ class ContactRow:
             verify_flag=contact.verify_flag,
             head_img_url=contact.head_img_url,
             room_name=room_name if is_room else "",
+            owner=owner if is_room else None,
         )
 
 

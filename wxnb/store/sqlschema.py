@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 APPLICATION_ID: Final = 0x77786E62  # "wxnb"
-SCHEMA_VERSION: Final = 6
+SCHEMA_VERSION: Final = 7
 PAGE_SIZE: Final = 1024  # for new archives; a migrated one keeps its own (see the module docstring)
 
 _MAX_DIGITS: Final = 19  # 10**19 - 1 < 2**64: minus 2**63, any fits a signed 64-bit integer
@@ -250,12 +250,19 @@ def _room_names(conn: sqlite3.Connection) -> None:
     )
 
 
+def _room_owners(conn: sqlite3.Connection) -> None:
+    """Schema 7: ``contacts.owner``, the name of a room's owner (NULL when unknown, and for everyone
+    but rooms). Archived rooms get theirs when a login lists them again."""
+    conn.execute("ALTER TABLE contacts ADD COLUMN owner TEXT")
+
+
 MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {
     2: _messages_without_a_msg_id_index,
     3: _msg_ids_unique_by_key,
     4: _gaps,
     5: _message_durations,
     6: _room_names,
+    7: _room_owners,
 }
 """``MIGRATIONS[v]`` upgrades a version ``v - 1`` archive to version ``v`` (inside one transaction)."""
 

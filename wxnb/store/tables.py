@@ -71,14 +71,14 @@ MESSAGE_FRAME_COLUMNS: Final = (
     "duration", "msg_type", "app_type", "raw_content", "chat_key", "chat", "sender", "msg_id",
 )  # fmt: skip
 CONTACT_COLUMNS: Final = (
-    "display_name", "kind", "remark", "nickname", "alias", "signature", "member_count", "sex", "province",
-    "city", "is_starred", "is_pinned", "is_muted", "verify_flag", "contact_flag", "head_img_url",
+    "display_name", "kind", "remark", "nickname", "alias", "signature", "member_count", "owner", "sex",
+    "province", "city", "is_starred", "is_pinned", "is_muted", "verify_flag", "contact_flag", "head_img_url",
     "user_name", "key",
 )  # fmt: skip
 #: ``rooms``: the contacts columns that mean something for a room (no sex, province, city, signature, alias).
 ROOM_COLUMNS: Final = (
-    "display_name", "member_count", "remark", "nickname", "kind", "is_starred", "is_pinned", "is_muted",
-    "verify_flag", "contact_flag", "head_img_url", "user_name", "key",
+    "display_name", "member_count", "owner", "remark", "nickname", "kind", "is_starred", "is_pinned",
+    "is_muted", "verify_flag", "contact_flag", "head_img_url", "user_name", "key",
 )  # fmt: skip
 MEMBER_COLUMNS: Final = ("display_name", "nickname", "room_key", "key", "room_user_name", "user_name")
 
@@ -252,6 +252,7 @@ def contacts_frame(rows: Sequence[ContactRow]) -> pd.DataFrame:
         "city": pd.array([r.city for r in rows], dtype=STR_DTYPE),
         "signature": pd.array([r.signature for r in rows], dtype=STR_DTYPE),
         "member_count": pd.array([r.member_count for r in rows], dtype="Int64"),
+        "owner": pd.array([r.owner for r in rows], dtype=STR_DTYPE),
         "is_starred": _bool_array([r.is_starred for r in rows]),
         "is_pinned": (flags & _FLAG_PINNED) != 0,
         "is_muted": (flags & _FLAG_MUTE) != 0,
@@ -408,6 +409,9 @@ class Tables:
         - ``alias`` (str): their WeChat ID if the server shows it, else "".
         - ``signature`` (str): their profile's "What's up", "" if unset.
         - ``member_count`` (Int64): members of a room; <NA> for non-rooms.
+        - ``owner`` (str): the name of a room's owner as this account sees them (one's own nickname
+          for the account's own rooms); NaN when unknown (the real server names only one's own rooms'
+          owner: it lists members without their Uin) and for non-rooms.
         - ``sex`` (int8): 0 unknown, 1 male, 2 female.
         - ``province``, ``city`` (str): profile fields, "" if unset.
         - ``is_starred``, ``is_pinned``, ``is_muted`` (bool): star, pin to top, mute notifications.
@@ -427,8 +431,8 @@ class Tables:
     @property
     def rooms(self) -> pd.DataFrame:
         """The rows of :attr:`contacts` with kind "room", in :data:`ROOM_COLUMNS` (display_name,
-        member_count, ...: the contacts columns without the person-only ones: sex, province, city,
-        signature, alias)."""
+        member_count, owner, ...: the contacts columns without the person-only ones: sex, province,
+        city, signature, alias)."""
         return self._contacts_frame.frame(("room", _rooms))
 
     @property

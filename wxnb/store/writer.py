@@ -328,7 +328,7 @@ def _write(
                 (
                     c.key, c.user_name, c.kind, c.nickname, c.remark, c.alias, c.sex, c.province, c.city,
                     c.signature, c.member_count, int(c.is_starred), c.contact_flag, c.verify_flag,
-                    c.head_img_url, c.room_name, now,
+                    c.head_img_url, c.room_name, c.owner, now,
                 )
                 for c in contacts
             ],

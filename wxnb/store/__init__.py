@@ -24,6 +24,7 @@ from wxnb.store.errors import (
     ArchiveSchemaError,
     ArchiveVersionError,
     ArchiveWriteError,
+    InvalidTimeZone,
     MissingDependencyError,
     StoreError,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "ArchiveWriteError",
     "CommitResult",
     "ContactRow",
+    "InvalidTimeZone",
     "KeyRegistry",
     "MemberRow",
     "MessageRows",

@@ -27,6 +27,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Generic, Literal, Self, TypeVar
 
@@ -134,8 +135,10 @@ class Store:
         *,
         load: bool = True,
         synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        tz: tzinfo | str | None = None,
     ) -> Store:
-        """The store of ``account`` (see :func:`wxnb.store.keys.account_key`), history loaded.
+        """The store of ``account`` (see :func:`wxnb.store.keys.account_key`), history loaded; ``tz``:
+        the time zone of the tables' times (see :class:`~wxnb.store.tables.Tables`; default: local).
 
         Example:
             >>> import tempfile
@@ -143,9 +146,10 @@ class Store:
             ...     len(store.messages)
             0
         """
+        tables = Tables(tz=tz)  # before the archive: a bad zone leaves nothing open
         archive = Archive.for_account(account, data_dir, synchronous=synchronous)
         try:
-            store = cls(archive)
+            store = cls(archive, tables)
             if load:
                 store.load()
         except BaseException:

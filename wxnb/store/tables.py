@@ -21,7 +21,7 @@ Example:
     ['time', 'chat_name', 'sender_name', 'type', 'text']
 
 Columns are ordered for reading (what a person looks at first, ids last) and times are in the
-kernel's local time zone (``Tables(tz=...)`` for another); every frame is tagged
+kernel's local time zone (``Tables(tz=...)``, ``wxnb.login(tz=...)`` for another); every frame is tagged
 ``frame.attrs["wxnb"] = "messages" | "contacts" | "rooms" | "members"``, which the notebook uses to
 draw a compact view (wxnb/notebook/tables_view.py). The frames themselves keep every column.
 """
@@ -364,8 +364,9 @@ class Tables:
         In this order (ids last; ``frame.attrs["wxnb"] == "messages"``):
 
         - ``time`` (datetime64[us, <zone>]): when the server stamped it (CreateTime), in the kernel's
-          local time zone (:func:`~wxnb.store.columns.local_zone`; ``Tables(tz=...)`` for another;
-          ``.dt.tz_convert("UTC")`` converts), the zone the widgets show times in.
+          local time zone (:func:`~wxnb.store.columns.local_zone`), the zone the widgets show times
+          in; another with ``wxnb.login(tz="UTC")``, ``wxnb.demo(tz=...)``,
+          ``open_archive(path, tz=...)`` or ``Tables(tz=...)``; ``.dt.tz_convert("UTC")`` converts.
         - ``chat`` (category): the conversation's UserName in the login it arrived in (the other
           person, the room, or the MP; for one's own messages the recipient).
         - ``chat_key`` (category): the conversation's stable key (see :mod:`wxnb.store.keys`);

@@ -17,6 +17,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -40,6 +41,7 @@ def login(
     show: Show = "auto",
     timeout: float | None = None,
     on_login_event: Callable[[LoginEvent], None] | None = None,
+    tz: tzinfo | str | None = None,
     **options: Any,
 ) -> Session:
     """Log in to WeChat (or a simulator at ``base_url``) and return the live :class:`Session`.
@@ -51,18 +53,24 @@ def login(
     server still accepts them; else push the login to the phone (confirm there, no scan) when the
     account is known; else show a QR code. ``show``: ``"auto"`` (the widget in a notebook, text in a
     terminal), ``"widget"``, ``"terminal"``, or ``"none"``. ``timeout``: when blocking, give up after
-    this many seconds (TimeoutError). Other options go to :class:`Session` (``sync=SyncOptions(...)``,
-    ``max_refreshes``, ``push_timeout``, ...).
+    this many seconds (TimeoutError). ``tz``: the time zone of every table's times (``messages.time``),
+    an IANA name such as ``"Asia/Shanghai"`` or ``"UTC"``, or a ``datetime.tzinfo``; default: the
+    kernel's local zone, the one the widgets show. Other options go to :class:`Session`
+    (``sync=SyncOptions(...)``, ``max_refreshes``, ``push_timeout``, ...).
 
     Example:
         >>> import wxnb
         >>> session = wxnb.login()                      # doctest: +SKIP
         >>> session.messages.tail()                     # doctest: +SKIP
+        >>> utc = wxnb.login(tz="UTC")                  # doctest: +SKIP
+        >>> utc.messages.time.dt.tz                     # doctest: +SKIP
+        zoneinfo.ZoneInfo(key='UTC')
 
     Raises (when blocking):
         LoginBlocked: WeChat refuses web login for this account (the reason is in the message).
         LoginExpired: the QR code expired too often. TimeoutError: ``timeout`` passed.
         WxError: another failure, with what to do next.
+        InvalidTimeZone (at once): ``tz`` names no time zone.
     """
     notebook = in_notebook()
     mode = show if show != "auto" else "widget" if notebook else "terminal"
@@ -75,6 +83,7 @@ def login(
         desktop=desktop,
         interactive=mode == "widget",
         on_login_event=on_login_event,
+        tz=tz,
         **options,
     )
     if isinstance(session, NotebookSession) and mode == "widget":
@@ -106,6 +115,7 @@ def demo(
     hold: float = 25.0,
     history_days: float = 28.0,
     confirm_after: float = 2.0,
+    tz: tzinfo | str | None = None,
 ) -> Session:
     """Start a simulated WeChat in this process and log in to it: a lively session to play with.
 
@@ -114,6 +124,7 @@ def demo(
     its contacts write ``traffic`` messages per second. Its first sync delivers ``history_days`` of past
     conversations (0: none), as WeChat delivers the recent messages at login. The archive goes to a
     fresh temporary directory unless ``data_dir`` is given. Closing the session stops the simulator.
+    ``tz``: the time zone of the tables' times, as for :func:`login` (default: the kernel's).
 
     In a notebook it returns at once, showing the login widget (like :func:`login`); call
     ``session.wait_ready(60)`` in a later cell when you need the tables.
@@ -125,13 +136,18 @@ def demo(
         >>> import wxnb
         >>> session = wxnb.demo()                        # doctest: +SKIP
         >>> session.messages.groupby("chat_name").size()  # doctest: +SKIP
+        >>> shanghai = wxnb.demo(tz="Asia/Shanghai")     # doctest: +SKIP
+        >>> shanghai.messages.time.dt.hour.value_counts()  # doctest: +SKIP
     """
     from wxnb.sim.simulator import Simulator
+    from wxnb.store.columns import resolve_zone
+
+    zone = None if tz is None else resolve_zone(tz)  # a bad zone fails before a simulator starts
 
     shared = os.environ.get("WXNB_DEMO_URL")
     if shared:
         directory = data_dir if data_dir is not None else tempfile.mkdtemp(prefix="wxnb-demo-")
-        return login(shared, data_dir=directory, resume=False, show=show)
+        return login(shared, data_dir=directory, resume=False, show=show, tz=zone)
     if scenario is None:
         scenario = os.environ.get("WXNB_DEMO_SCENARIO") or "medium"
     sim = Simulator(
@@ -144,7 +160,7 @@ def demo(
     ).start()
     try:
         directory = data_dir if data_dir is not None else tempfile.mkdtemp(prefix="wxnb-demo-")
-        session = login(sim.base_url, data_dir=directory, resume=False, show=show)
+        session = login(sim.base_url, data_dir=directory, resume=False, show=show, tz=zone)
     except BaseException:
         sim.close()
         raise

@@ -7,6 +7,7 @@ import {
   pendingMessage, safeHref, sendable, sortConversations, splitMentions, typeLabel, WINDOW,
 } from "./lib/chat.js";
 import { safeImageUrl } from "./lib/dataurl.js";
+import { lengthLabel } from "./lib/duration.js";
 
 /** Types whose bubble shows a picture fetched by the kernel (webwxgetmsgimg), as a data: URL. */
 const PICTURED = new Set(["image", "sticker"]);
@@ -90,7 +91,8 @@ function fillBubble(bubble, msg, picture, download, me = "") {
     }
     return;
   }
-  make("span", "wxnb-chat__label", bubble, typeLabel(msg.type));
+  // Voice and video with their length ("Voice 0:07"), as the phone shows them.
+  make("span", "wxnb-chat__label", bubble, lengthLabel(msg.type, msg.dur) || typeLabel(msg.type));
   if (PICTURED.has(msg.type)) {
     // A fixed frame: the picture arriving later never moves the messages below it.
     const frame = make("div", "wxnb-chat__pic", bubble);

@@ -47,9 +47,9 @@ def test_messages_show_what_people_read_clipped_and_without_raw_xml() -> None:
     assert "&lt;b&gt;bold?&lt;/b&gt;" in shown and "<b>bold" not in shown  # text, never HTML
     local = pd.Timestamp(BASE_TIME, unit="s", tz="UTC").tz_convert("Asia/Shanghai")
     assert f"<td>{local:%Y-%m-%d %H:%M:%S}</td>" in shown  # to the second, in the frame's zone
-    assert "times in Asia/Shanghai" in shown and "5 of 17 columns shown" in shown
+    assert "times in Asia/Shanghai" in shown and "5 of 18 columns shown" in shown
     # The frame itself keeps every column and the full text.
-    assert len(frame.columns) == 17 and frame.text.iloc[1] == LONG and frame.raw_content.iloc[1] == XML
+    assert len(frame.columns) == 18 and frame.text.iloc[1] == LONG and frame.raw_content.iloc[1] == XML
 
 
 def test_contacts_rooms_and_members_read_left_to_right() -> None:
@@ -63,6 +63,9 @@ def test_contacts_rooms_and_members_read_left_to_right() -> None:
     assert "head_img_url" not in contacts and "<th>key</th>" not in contacts and "北京" not in contacts
     rooms = compact_html(t.rooms)
     assert "<th>member_count</th>" in rooms and "<td>12</td>" in rooms and "province" not in rooms
+    assert (
+        rooms.index("<th>member_count</th>") < rooms.index("<th>owner</th>") < rooms.index("<th>remark</th>")
+    )
     assert "Ann" in compact_html(t.members)
 
 

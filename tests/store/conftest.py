@@ -25,6 +25,8 @@ def make_message(
     app_msg_type: int = 0,
     raw: str | None = None,
     revoked_msg_id: str | None = None,
+    voice_length: int = 0,
+    play_length: int = 0,
 ) -> Message:
     """Message number ``i`` (its MsgId, time and default text derive from ``i``)."""
     body = text if text is not None else f"message {i}"
@@ -44,6 +46,8 @@ def make_message(
         raw_content=raw if raw is not None else body,
         app_msg_type=app_msg_type,
         revoked_msg_id=revoked_msg_id,
+        voice_length=voice_length,
+        play_length=play_length,
     )
 
 

@@ -470,13 +470,28 @@ def test_gaps_are_recorded_durably_and_read_back_by_open_archive(tmp_path: Path)
     assert gaps.reason.tolist() == ["the server refused the archived SyncKey"]
 
 
+# What each migration added, taken away again: an archive as an older wxnb left it.
+_UNDO = {
+    4: "DROP TABLE gaps",
+    5: "ALTER TABLE messages DROP COLUMN duration",
+    6: "ALTER TABLE contacts DROP COLUMN room_name",
+    7: "ALTER TABLE contacts DROP COLUMN owner",
+}
+
+
+def downgrade(path: Path, version: int) -> None:
+    """Turn an archive of the current schema back into one of schema ``version`` (>= 3)."""
+    with sqlite3.connect(path) as conn:
+        for undone in range(SCHEMA_VERSION, version, -1):
+            conn.execute(_UNDO[undone])
+        conn.execute("DELETE FROM schema_version WHERE version > ?", (version,))
+
+
 def test_a_schema_3_archive_is_upgraded_to_4_with_its_data_and_an_empty_gaps_table(tmp_path: Path) -> None:
     path = tmp_path / "v3.sqlite3"
     with Archive(path) as archive:
         archive.commit_batch(batch_rows(0, 3), sync_key=SYNC_KEY)
-    with sqlite3.connect(path) as conn:  # back to what schema 3 wrote: no gaps table
-        conn.execute("DROP TABLE gaps")
-        conn.execute("DELETE FROM schema_version WHERE version = 4")
+    downgrade(path, 3)  # back to what schema 3 wrote: no gaps table
     with pytest.raises(ArchiveVersionError, match="schema 3"):
         open_archive(path).messages  # noqa: B018  (a reader does not upgrade)
     with Archive(path) as archive:
@@ -485,7 +500,95 @@ def test_a_schema_3_archive_is_upgraded_to_4_with_its_data_and_an_empty_gaps_tab
         assert archive.gaps().empty
         archive.record_gap(1.0, 2.0, "test")
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
     with open_archive(path) as history:
         assert len(history.messages) == 3
         assert history.gaps.reason.tolist() == ["test"]
+
+
+# Content as the server sends it (escaped XML, <br/> for new lines), as the simulator renders it.
+VOICE_XML = (
+    '&lt;msg&gt;&lt;voicemsg endflag="1" cancelflag="0" forwardflag="0" voiceformat="4" '
+    'voicelength="7250" length="14500" bufid="0" /&gt;&lt;/msg&gt;'
+)
+VIDEO_XML = (
+    '&lt;?xml version="1.0"?&gt;<br/>&lt;msg&gt;<br/>\t&lt;videomsg aeskey="ab" cdnthumblength="100" '
+    'length="11160000" playlength="62" md5="cd" /&gt;<br/>&lt;/msg&gt;<br/>'
+)
+
+
+def test_a_schema_4_archive_is_upgraded_to_5_with_the_lengths_of_its_voice_and_video_messages(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v4.sqlite3"
+    messages = [
+        make_message(0, msg_type=34, text="", raw=VOICE_XML),
+        make_message(1, msg_type=43, text="", raw=VIDEO_XML),
+        make_message(2, msg_type=62, text="", raw=VIDEO_XML.replace('"62"', '"3"')),
+        make_message(3, text='playlength="9"'),  # a text that looks like one: not a length
+        make_message(4, msg_type=34, text="", raw="&lt;msg/&gt;"),  # no length stated
+    ]
+    with Archive(path) as archive:
+        archive.commit_batch(rows_of(messages), sync_key=SYNC_KEY)
+        archive.record_gap(1.0, 2.0, "kept")
+    downgrade(path, 4)  # back to what schema 4 wrote: no duration column
+    with pytest.raises(ArchiveVersionError, match="schema 4"):
+        open_archive(path).messages  # noqa: B018  (a reader does not upgrade)
+    with Archive(path) as archive:
+        assert archive.message_count() == 5
+        assert archive.sync_state is not None and archive.sync_state.sync_key == SYNC_KEY
+        assert archive.commit_batch(rows_of(messages)).new_positions == []  # dedupe kept
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == SCHEMA_VERSION
+    with open_archive(path) as history:
+        frame = history.messages
+        assert history.gaps.reason.tolist() == ["kept"]
+    assert frame.text.tolist()[3] == 'playlength="9"'
+    assert frame.raw_content.tolist()[:2] == [VOICE_XML, VIDEO_XML]
+    assert frame.duration.fillna(-1).tolist() == [7.25, 62.0, 3.0, -1, -1]
+
+
+def test_a_schema_5_archive_is_upgraded_to_6_and_names_its_untitled_rooms_as_their_messages_did(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v5.sqlite3"
+    rooms = [
+        contact("r:000000000001", "", "room", member_count=3),  # untitled, with messages
+        contact("r:000000000002", "Club", "room", member_count=2),  # a topic: its name
+        contact("r:000000000003", "", "room", member_count=2),  # untitled, no message to go by
+        contact("r:000000000004", "", "room", member_count=2),  # untitled, only "Group chat" filed
+    ]
+    filed = rows_of([make_message(i, chat="@@r") for i in range(4)])
+    filed.chat_key[:] = ["r:000000000001", "r:000000000001", "r:000000000004", "r:000000000002"]
+    filed.chat_name[:] = ["Ann、Bob", "Ann、Bob、Cat", "Group chat", "Club"]
+    with Archive(path) as archive:
+        archive.commit_batch(filed, contacts=rooms, sync_key=SYNC_KEY)
+    downgrade(path, 5)
+    with pytest.raises(ArchiveVersionError, match="schema 5"):
+        open_archive(path).rooms  # noqa: B018  (a reader does not upgrade)
+    with Archive(path) as archive:
+        assert archive.message_count() == 4
+    with open_archive(path) as history:
+        names = history.rooms.set_index("key").display_name
+        assert history.messages.chat_name.tolist() == ["Ann、Bob", "Ann、Bob、Cat", "Group chat", "Club"]
+    # The latest name its messages went by; a topic stays; nothing to go by: "Group chat", as before.
+    assert names.to_dict() == {
+        "r:000000000001": "Ann、Bob、Cat",
+        "r:000000000002": "Club",
+        "r:000000000003": "Group chat",
+        "r:000000000004": "Group chat",
+    }
+
+
+def test_the_name_of_an_untitled_room_is_archived(tmp_path: Path) -> None:
+    path = tmp_path / "a.sqlite3"
+    with Archive(path) as archive:
+        archive.commit_batch(contacts=[contact("r:000000000001", "", "room", room_name="Ann、Bob")])
+    with open_archive(path) as history:
+        assert history.rooms.display_name.tolist() == ["Ann、Bob"]
+    tables = Tables()
+    with Archive(path) as archive:
+        archive.fill(tables)
+    assert tables.contact("r:000000000001") == ContactRow(
+        "r:000000000001", None, "room", room_name="Ann、Bob"
+    )

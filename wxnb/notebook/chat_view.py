@@ -37,6 +37,7 @@ import pandas as pd
 from wxnb.errors import Error
 from wxnb.protocol import Message
 from wxnb.session.events import ContactsChange
+from wxnb.store import duration_of
 from wxnb.widgets.images import image_data_url
 
 if TYPE_CHECKING:
@@ -57,6 +58,12 @@ _PICTURES_KEPT: Final = 200  # thumbnails kept for redraws (about 2 MB)
 def _seconds(value: object) -> float:
     """Seconds since the epoch of a ``time`` cell, whatever the table's time zone."""
     return float(pd.Timestamp(value).timestamp())  # type: ignore[arg-type]
+
+
+def _duration(row: Any) -> float | None:
+    """A ``duration`` cell (seconds; NaN for none) as the widget takes it."""
+    value = row.get("duration") if hasattr(row, "get") else None
+    return float(value) if isinstance(value, int | float) and value == value else None
 
 
 def _cell(row: Any, name: str) -> str:
@@ -126,6 +133,7 @@ class NotebookChatView:
             url=_cell(row, "url"),
             file_name=_cell(row, "file_name"),
             revoked=bool(row["revoked"]),
+            duration=_duration(row),
         )
 
     def _of_chat(self, frame: pd.DataFrame, chat: str) -> pd.DataFrame:
@@ -310,6 +318,7 @@ class NotebookChatView:
             text=message.text,
             url=message.url,
             file_name=message.file_name,
+            duration=duration_of(message),
         )
         changed = [view]
         if message.revoked_msg_id:  # the withdrawn message shows as revoked where it is drawn
@@ -398,6 +407,7 @@ def _revoked(drawn: dict[str, object]) -> MessageView:
         url=str(drawn.get("url", "")),
         file_name=str(drawn.get("file", "")),
         revoked=True,
+        duration=float(drawn["dur"]) if isinstance(drawn.get("dur"), int | float) else None,  # type: ignore[arg-type]
     )
 
 

@@ -1,6 +1,6 @@
 """A compact default HTML view of wxnb's tables in a notebook, for people; the frames keep every column.
 
-``session.messages`` has 17 columns, ``contacts`` 18: shown as pandas shows any frame, the text a
+``session.messages`` has 18 columns, ``contacts`` 19: shown as pandas shows any frame, the text a
 person wants sits off-screen behind ids, a long nickname wraps into nine lines, newlines show as
 ``\\n`` and ``raw_content`` is escaped XML. So in a notebook, a frame tagged by the store
 (``frame.attrs["wxnb"]``, kept by ``head()``, ``tail()``, filters and sorts) is drawn with only the
@@ -41,7 +41,7 @@ __all__ = ["CLIP", "VIEW_COLUMNS", "compact_html", "register"]
 VIEW_COLUMNS: Final[Mapping[str, tuple[str, ...]]] = {
     "messages": ("time", "chat_name", "sender_name", "type", "text"),
     "contacts": ("display_name", "kind", "remark", "nickname", "alias", "signature"),
-    "rooms": ("display_name", "member_count", "remark", "nickname"),
+    "rooms": ("display_name", "member_count", "owner", "remark", "nickname"),
     "members": ("display_name", "nickname"),
 }
 #: Characters of text shown per cell before the ellipsis.

@@ -31,6 +31,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
@@ -63,6 +64,7 @@ from wxnb.session.status import SessionStatus, StatusBoard
 from wxnb.session.sync import CONTACTS_OPERATION, KeyFallback, SyncOptions, SyncWorker
 from wxnb.session.writer import Writer
 from wxnb.store import SendRecord, Store, Tables, account_key
+from wxnb.store.columns import resolve_zone
 
 __all__ = ["Session"]
 
@@ -98,7 +100,9 @@ class Session(SessionActions, SessionListeners):
     to the phone (no scan) when the account is known, else show a QR code. ``desktop``: log in as the
     desktop (UOS) client, which many accounts need. ``sync``: the sync thread's retry policy
     (:class:`~wxnb.session.sync.SyncOptions`). ``interactive``: a person can ask for a new QR code
-    (the widget's button), so an expired login waits for that instead of failing.
+    (the widget's button), so an expired login waits for that instead of failing. ``tz``: the time
+    zone of the tables' times (an IANA name such as ``"Asia/Shanghai"``, or a ``tzinfo``; default: the
+    kernel's local zone; :class:`~wxnb.store.errors.InvalidTimeZone` if it names none).
 
     Nothing happens until :meth:`start`; :meth:`close` (or ``with``) ends it. Example: see the module.
     """
@@ -117,9 +121,13 @@ class Session(SessionActions, SessionListeners):
         timeouts: Timeouts | None = None,
         retry: RetryPolicy | None = None,
         on_login_event: Callable[[LoginEvent], None] | None = None,
+        tz: tzinfo | str | None = None,
     ) -> None:
         if base_url is not None:
             Hosts.for_base(base_url)  # a bad URL fails here, in the caller's thread
+        # The tables' time zone (a bad one fails here too); None: the kernel's, as the widgets show.
+        self.tz: tzinfo | None = None if tz is None else resolve_zone(tz)
+        self._empty: Tables | None = None if tz is None else Tables(tz=self.tz)
         self.base_url = base_url
         self.data_dir = paths.resolve_data_dir(data_dir)
         self.resume = resume
@@ -398,7 +406,8 @@ class Session(SessionActions, SessionListeners):
         self._supersede(account)
         flow.emit("initialising", "contacts")
         data_dir = self.data_dir
-        store = writer.call(lambda: Store.open(account, data_dir))
+        tz = self.tz
+        store = writer.call(lambda: Store.open(account, data_dir, tz=tz))
         self._store, self._me, self._account = store, me, account
         with _LIVE_LOCK:
             _LIVE[(str(self.data_dir), account)] = self
@@ -617,7 +626,9 @@ class Session(SessionActions, SessionListeners):
 
     def _tables(self) -> Tables:
         store = self._store
-        return store.tables if store is not None else _empty_tables()
+        if store is not None:
+            return store.tables
+        return self._empty if self._empty is not None else _empty_tables()
 
     @property
     def messages(self) -> pd.DataFrame:

@@ -10,7 +10,7 @@
 Example:
     >>> from wxnb.store import Store
     >>> Store.in_memory().messages.shape
-    (0, 17)
+    (0, 18)
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from wxnb.store.errors import (
     ArchiveSchemaError,
     ArchiveVersionError,
     ArchiveWriteError,
+    InvalidTimeZone,
     MissingDependencyError,
     StoreError,
 )
 from wxnb.store.keys import KeyRegistry, account_key, contact_key, member_key
 from wxnb.store.paths import archive_path, default_data_dir
 from wxnb.store.reader import ArchiveReader, open_archive
-from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution
+from wxnb.store.rows import ContactRow, MemberRow, MessageRows, Resolution, duration_of
 from wxnb.store.store import Resolver, Store
 from wxnb.store.tables import Tables
 from wxnb.store.writer import Archive, CommitResult
@@ -47,6 +48,7 @@ __all__ = [
     "ArchiveWriteError",
     "CommitResult",
     "ContactRow",
+    "InvalidTimeZone",
     "KeyRegistry",
     "MemberRow",
     "MessageRows",
@@ -62,6 +64,7 @@ __all__ = [
     "archive_path",
     "contact_key",
     "default_data_dir",
+    "duration_of",
     "member_key",
     "open_archive",
 ]

@@ -33,7 +33,7 @@ from wxnb.store.tables import Tables
 
 __all__ = ["CHUNK_ROWS", "cache_dir", "read_chunks", "write_chunks"]
 
-FORMAT: Final = b"wxnb-messages-1"
+FORMAT: Final = b"wxnb-messages-2"  # 2: with duration (schema 5)
 CHUNK_ROWS: Final = 65_536
 COLUMNS: Final = tuple(c for c in MESSAGE_COLUMNS if c != "revoked")
 

@@ -40,6 +40,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from wxnb.store.errors import InvalidTimeZone
+
 __all__ = [
     "STR_DTYPE",
     "TIME_DTYPE",
@@ -48,6 +50,7 @@ __all__ = [
     "TextColumn",
     "code_dtype",
     "local_zone",
+    "resolve_zone",
     "share_safely",
     "text_array",
     "time_dtype",
@@ -86,14 +89,40 @@ def local_zone() -> tzinfo:
     return zone
 
 
+def resolve_zone(tz: tzinfo | str | None = None) -> tzinfo:
+    """The time zone ``tz`` names: an IANA name ("Asia/Shanghai", "UTC"), a ``tzinfo``
+    (``datetime.timezone.utc``, a ``ZoneInfo``), or None for :func:`local_zone`.
+
+    >>> resolve_zone("Asia/Shanghai"), resolve_zone(None) == local_zone()
+    (zoneinfo.ZoneInfo(key='Asia/Shanghai'), True)
+
+    Raises:
+        InvalidTimeZone: ``tz`` is neither (a misspelt name, a number).
+    """
+    if tz is None:
+        return local_zone()
+    if isinstance(tz, tzinfo):
+        return tz
+    if isinstance(tz, str) and tz:
+        try:
+            return ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # said below, with what is accepted
+    raise InvalidTimeZone(
+        f"tz={tz!r} is not a time zone: give an IANA name such as 'Asia/Shanghai' or 'UTC', a "
+        "datetime.tzinfo (datetime.timezone.utc, zoneinfo.ZoneInfo(...)), or None for the kernel's own."
+    )
+
+
 def time_dtype(tz: tzinfo | str | None = None) -> pd.DatetimeTZDtype:
-    """The dtype of table times in ``tz`` (None: :func:`local_zone`). Only the label differs from
-    :data:`TIME_DTYPE`: the stored instants are the same, so a frame in any zone costs nothing more.
+    """The dtype of table times in ``tz`` (see :func:`resolve_zone`; None: :func:`local_zone`). Only
+    the label differs from :data:`TIME_DTYPE`: the stored instants are the same, so a frame in any
+    zone costs nothing more.
 
     >>> time_dtype("UTC")
     datetime64[us, UTC]
     """
-    return pd.DatetimeTZDtype("us", local_zone() if tz is None else tz)
+    return pd.DatetimeTZDtype("us", resolve_zone(tz))
 
 
 _MIN_CAPACITY: Final = 1024

@@ -40,12 +40,13 @@ _WAL_CHECKPOINT_BYTES: Final = 40 * 2**20  # SQLite's default is 1,000 pages (se
 
 _MESSAGE_SELECT: Final = (
     "SELECT seq, msg_id, time, chat, chat_key, chat_name, sender, sender_name, is_group, is_self, type, "
-    "msg_type, app_type, text, url, file_name, coalesce(raw_content, text), revoked FROM messages "
-    "WHERE seq > ? ORDER BY seq LIMIT ?"
+    "msg_type, app_type, text, url, file_name, duration, coalesce(raw_content, text), revoked "
+    "FROM messages WHERE seq > ? ORDER BY seq LIMIT ?"
 )
 CONTACT_FIELDS: Final = (
     "key", "user_name", "kind", "nickname", "remark", "alias", "sex", "province", "city", "signature",
-    "member_count", "is_starred", "contact_flag", "verify_flag", "head_img_url",
+    "member_count", "is_starred", "contact_flag", "verify_flag", "head_img_url", "room_name",
+    "owner",
 )  # fmt: skip
 _CONTACT_SELECT: Final = f"SELECT {', '.join(CONTACT_FIELDS)} FROM contacts ORDER BY rowid"
 

@@ -20,6 +20,7 @@ __all__ = [
     "ArchiveSchemaError",
     "ArchiveVersionError",
     "ArchiveWriteError",
+    "InvalidTimeZone",
     "MissingDependencyError",
     "StoreError",
 ]
@@ -55,6 +56,10 @@ class ArchiveWriteError(ArchiveError):
 
 class ArchiveClosedError(ArchiveError):
     """The archive was used after ``close()``."""
+
+
+class InvalidTimeZone(StoreError, ValueError):
+    """A ``tz=`` that names no time zone; the message says what is accepted."""
 
 
 class MissingDependencyError(StoreError, ImportError):

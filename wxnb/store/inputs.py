@@ -98,6 +98,10 @@ class ContactLike(Protocol):
     @property
     def owner_uin(self) -> int: ...
     @property
+    def is_owner(self) -> int:
+        """IsOwner: non-zero when the logged-in account owns the room."""
+
+    @property
     def encry_chat_room_id(self) -> str: ...
     @property
     def is_starred(self) -> bool: ...
@@ -108,7 +112,8 @@ class MessageLike(Protocol):
 
     ``chat`` is the conversation's UserName, ``sender`` who wrote it; ``category`` one of
     :data:`MESSAGE_CATEGORIES`; ``create_time`` seconds since the epoch; ``revoked_msg_id`` the MsgId a
-    revoke notice withdraws (None for any other message).
+    revoke notice withdraws (None for any other message); ``voice_length`` a voice message's length in
+    milliseconds (VoiceLength), ``play_length`` a video's in seconds (PlayLength), 0 when not given.
     """
 
     @property
@@ -139,3 +144,7 @@ class MessageLike(Protocol):
     def raw_content(self) -> str: ...
     @property
     def revoked_msg_id(self) -> str | None: ...
+    @property
+    def voice_length(self) -> int: ...
+    @property
+    def play_length(self) -> int: ...

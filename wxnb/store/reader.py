@@ -7,18 +7,20 @@ Example:
     >>> Archive(path).close()
     >>> with open_archive(path) as history:
     ...     history.messages.shape
-    (0, 17)
+    (0, 18)
 """
 
 from __future__ import annotations
 
 import threading
+from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Self
 
 import pandas as pd
 
+from wxnb.store.columns import resolve_zone
 from wxnb.store.database import Database, SendRecord, SyncState, export_parquet
 from wxnb.store.paths import ARCHIVE_FILE
 from wxnb.store.tables import Tables
@@ -33,8 +35,9 @@ class ArchiveReader:
     is still writing). It never takes the writer's lock, so it works next to a running session.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, tz: tzinfo | str | None = None) -> None:
         self.path = Path(path).expanduser()
+        self._tz = resolve_zone(tz)  # a bad zone fails here, not at the first read
         self._db = Database(self.path, readonly=True, synchronous="FULL", timeout=5.0)
         self._tables: Tables | None = None
         self._lock = threading.Lock()
@@ -62,7 +65,7 @@ class ArchiveReader:
     def _loaded(self) -> Tables:
         with self._lock:
             if self._tables is None:
-                tables = Tables()
+                tables = Tables(tz=self._tz)
                 self._db.fill(tables, current_login=True, write_cache=False)
                 self._tables = tables
             return self._tables
@@ -106,8 +109,12 @@ class ArchiveReader:
     @property
     def gaps(self) -> pd.DataFrame:
         """Time ranges in which messages may be missing (a new login whose server refused the archived
-        SyncKey): start, end, reason, recorded_at (UTC), oldest first. Read afresh at every access."""
-        return self._db.gaps()
+        SyncKey): start, end, reason, recorded_at, oldest first, times in the reader's zone (``tz``,
+        default local) like the other frames. Read afresh at every access."""
+        gaps = self._db.gaps()
+        for column in ("start", "end", "recorded_at"):
+            gaps[column] = gaps[column].dt.tz_convert(self._tz)
+        return gaps
 
     def sends(self, status: Literal["pending", "sent", "failed"] | None = None) -> list[SendRecord]:
         """The send journal, oldest first."""
@@ -118,10 +125,12 @@ class ArchiveReader:
         return export_parquet(self._loaded(), directory)
 
 
-def open_archive(path: str | Path) -> ArchiveReader:
+def open_archive(path: str | Path, *, tz: tzinfo | str | None = None) -> ArchiveReader:
     """Open an archive read-only: history across logins as DataFrames (messages, contacts, members).
 
     ``path`` is the archive file (``<data_dir>/<account>/archive.sqlite3``) or its account directory.
+    ``tz``: the time zone of the frames' times (an IANA name such as ``"Asia/Shanghai"`` or a
+    ``tzinfo``; default: the machine's local zone).
 
     Example:
         >>> import wxnb.store as store  # doctest: +SKIP
@@ -131,4 +140,4 @@ def open_archive(path: str | Path) -> ArchiveReader:
     p = Path(path).expanduser()
     if p.is_dir():
         p = p / ARCHIVE_FILE
-    return ArchiveReader(p)
+    return ArchiveReader(p, tz=tz)

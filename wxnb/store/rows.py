@@ -29,6 +29,7 @@ __all__ = [
     "MemberRow",
     "MessageRows",
     "Resolution",
+    "duration_of",
     "room_name",
 ]
 
@@ -37,7 +38,7 @@ Resolution = tuple[str | None, str | None, str | None]
 
 MESSAGE_COLUMNS: Final = (
     "msg_id", "time", "chat", "chat_key", "chat_name", "sender", "sender_name", "is_group", "is_self",
-    "type", "msg_type", "app_type", "text", "url", "file_name", "raw_content", "revoked",
+    "type", "msg_type", "app_type", "text", "url", "file_name", "duration", "raw_content", "revoked",
 )  # fmt: skip
 
 
@@ -67,9 +68,32 @@ def room_name(member_names: Sequence[str]) -> str:
     return shown + "…" if len(named) > ROOM_NAME_MEMBERS else shown
 
 
+def duration_of(message: MessageLike) -> float | None:
+    """How long a voice or video message plays, in seconds; None for every other message, and when the
+    server gave no length (0).
+
+    Voice messages (MsgType 34) carry ``VoiceLength`` in milliseconds, videos (MsgType 43, and 62 for
+    short videos) ``PlayLength`` in seconds.
+
+    Example:
+        >>> from dataclasses import replace
+        >>> from wxnb.protocol.records import Message
+        >>> voice = Message("1", "@a", "@me", "@a", "@a", False, False, 34, "voice", 0, "", "")
+        >>> duration_of(replace(voice, voice_length=7250))
+        7.25
+    """
+    category = message.category
+    if category == "voice" and message.voice_length > 0:
+        return message.voice_length / 1000
+    if category == "video" and message.play_length > 0:
+        return float(message.play_length)
+    return None
+
+
 @dataclass(slots=True)
 class MessageRows:
-    """A batch of messages as columns. ``time`` is seconds since the epoch (UTC)."""
+    """A batch of messages as columns. ``time`` is seconds since the epoch (UTC); ``duration`` seconds
+    (voice and video, else None: :func:`duration_of`)."""
 
     msg_id: list[str]
     time: list[int]
@@ -86,6 +110,7 @@ class MessageRows:
     text: list[str]
     url: list[str]
     file_name: list[str]
+    duration: list[float | None]
     raw_content: list[str]
     revoked: list[bool]
 
@@ -115,6 +140,7 @@ class MessageRows:
             text=[m.text for m in messages],
             url=[m.url for m in messages],
             file_name=[m.file_name for m in messages],
+            duration=[duration_of(m) for m in messages],
             raw_content=[m.raw_content for m in messages],
             revoked=[False] * len(messages),
         )
@@ -155,6 +181,8 @@ class ContactRow:
     ``user_name`` is this login's UserName, or None for a contact known from the archive and not yet
     seen in this login. ``member_count`` is None for everyone but rooms. ``room_name`` is the name a
     room without a topic goes by (:func:`room_name`; "" for everyone else and for rooms with a topic).
+    ``owner`` is the name of a room's owner (the account's own name when it owns the room), None when
+    unknown and for everyone but rooms.
     """
 
     key: str
@@ -173,6 +201,7 @@ class ContactRow:
     verify_flag: int = 0
     head_img_url: str = ""
     room_name: str = ""
+    owner: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -186,9 +215,14 @@ class ContactRow:
 
     @classmethod
     def from_contact(
-        cls, key: str, contact: ContactLike, member_count: int | None = None, room_name: str = ""
+        cls,
+        key: str,
+        contact: ContactLike,
+        member_count: int | None = None,
+        room_name: str = "",
+        owner: str | None = None,
     ) -> ContactRow:
-        """The row of a contact record, under its stable ``key`` (``room_name``: see the class)."""
+        """The row of a contact record, under its stable ``key`` (``room_name``, ``owner``: see the class)."""
         is_room = contact.kind == "room"
         return cls(
             key=key,
@@ -209,6 +243,7 @@ class ContactRow:
             verify_flag=contact.verify_flag,
             head_img_url=contact.head_img_url,
             room_name=room_name if is_room else "",
+            owner=owner if is_room else None,
         )
 
 

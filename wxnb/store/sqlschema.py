@@ -24,6 +24,8 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 import secrets
 import sqlite3
 import time
@@ -37,19 +39,21 @@ from wxnb.store.errors import (
     ArchiveSchemaError,
     ArchiveVersionError,
 )
+from wxnb.store.rows import UNNAMED_ROOM
 
 __all__ = [
     "APPLICATION_ID",
     "MIGRATIONS",
     "PAGE_SIZE",
     "SCHEMA_VERSION",
+    "duration_from_content",
     "msgid_key",
     "prepare",
     "translate_errors",
 ]
 
 APPLICATION_ID: Final = 0x77786E62  # "wxnb"
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 7
 PAGE_SIZE: Final = 1024  # for new archives; a migrated one keeps its own (see the module docstring)
 
 _MAX_DIGITS: Final = 19  # 10**19 - 1 < 2**64: minus 2**63, any fits a signed 64-bit integer
@@ -195,10 +199,70 @@ def _gaps(conn: sqlite3.Connection) -> None:
     )
 
 
+_VOICE_LENGTH_RE: Final = re.compile(r'voicelength\s*=\s*"(\d{1,9})"')
+_PLAY_LENGTH_RE: Final = re.compile(r'playlength\s*=\s*"(\d{1,9})"')
+
+
+def duration_from_content(msg_type: int, content: str | None) -> float | None:
+    """The length in seconds that a voice (MsgType 34) or video (43, 62) message's XML states, else None.
+
+    Messages archived before schema 5 have no ``duration``; their Content (the XML as the server sent
+    it, escaped or not) still says it: ``voicelength`` in milliseconds, ``playlength`` in seconds.
+
+    Example:
+        >>> duration_from_content(34, '&lt;msg&gt;&lt;voicemsg voicelength="7250" /&gt;&lt;/msg&gt;')
+        7.25
+        >>> duration_from_content(43, '<videomsg playlength="62" />'), duration_from_content(1, "hi")
+        (62.0, None)
+    """
+    if msg_type not in (34, 43, 62) or not content:
+        return None
+    xml = html.unescape(content) if "&" in content else content
+    if msg_type == 34:
+        match = _VOICE_LENGTH_RE.search(xml)
+        return int(match.group(1)) / 1000 if match and int(match.group(1)) > 0 else None
+    match = _PLAY_LENGTH_RE.search(xml)
+    return float(match.group(1)) if match and int(match.group(1)) > 0 else None
+
+
+def _message_durations(conn: sqlite3.Connection) -> None:
+    """Schema 5: ``messages.duration``, how long a voice or video message plays (seconds; NULL for the
+    rest). Archived voice and video messages get theirs from their Content's XML."""
+    conn.execute("ALTER TABLE messages ADD COLUMN duration REAL")
+    conn.create_function("wxnb_duration", 2, duration_from_content, deterministic=True)
+    conn.execute(
+        "UPDATE messages SET duration = wxnb_duration(msg_type, raw_content) WHERE msg_type IN (34, 43, 62)"
+    )
+
+
+def _room_names(conn: sqlite3.Connection) -> None:
+    """Schema 6: ``contacts.room_name``, the name a room without a topic goes by (its members' names,
+    "A、B、C…", as WeChat's clients show it; "" for everyone else), so that a restored room is named
+    at once, not "Group chat" until a contact list names it again. Archived rooms get the name their
+    latest message was filed under (``messages.chat_name`` was resolved the same way)."""
+    conn.execute("ALTER TABLE contacts ADD COLUMN room_name TEXT NOT NULL DEFAULT ''")
+    conn.execute(
+        "UPDATE contacts SET room_name = coalesce(("
+        "SELECT chat_name FROM messages WHERE chat_key = contacts.key AND chat_name IS NOT NULL "
+        "AND chat_name NOT IN ('', ?) ORDER BY seq DESC LIMIT 1), '') "
+        "WHERE kind = 'room' AND nickname = '' AND remark = ''",
+        (UNNAMED_ROOM,),
+    )
+
+
+def _room_owners(conn: sqlite3.Connection) -> None:
+    """Schema 7: ``contacts.owner``, the name of a room's owner (NULL when unknown, and for everyone
+    but rooms). Archived rooms get theirs when a login lists them again."""
+    conn.execute("ALTER TABLE contacts ADD COLUMN owner TEXT")
+
+
 MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {
     2: _messages_without_a_msg_id_index,
     3: _msg_ids_unique_by_key,
     4: _gaps,
+    5: _message_durations,
+    6: _room_names,
+    7: _room_owners,
 }
 """``MIGRATIONS[v]`` upgrades a version ``v - 1`` archive to version ``v`` (inside one transaction)."""
 

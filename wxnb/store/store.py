@@ -27,6 +27,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any, Generic, Literal, Self, TypeVar
 
@@ -134,8 +135,10 @@ class Store:
         *,
         load: bool = True,
         synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        tz: tzinfo | str | None = None,
     ) -> Store:
-        """The store of ``account`` (see :func:`wxnb.store.keys.account_key`), history loaded.
+        """The store of ``account`` (see :func:`wxnb.store.keys.account_key`), history loaded; ``tz``:
+        the time zone of the tables' times (see :class:`~wxnb.store.tables.Tables`; default: local).
 
         Example:
             >>> import tempfile
@@ -143,9 +146,10 @@ class Store:
             ...     len(store.messages)
             0
         """
+        tables = Tables(tz=tz)  # before the archive: a bad zone leaves nothing open
         archive = Archive.for_account(account, data_dir, synchronous=synchronous)
         try:
-            store = cls(archive)
+            store = cls(archive, tables)
             if load:
                 store.load()
         except BaseException:
@@ -315,13 +319,15 @@ class Store:
             names.set_contact(contact.user_name, contact.remark, contact.nickname)
             member_count: int | None = None
             untitled = ""
+            owner: str | None = None
             if contact.kind == "room":
                 member_count, members = self._stage_room(plan, contact, key, old_key, staged)
                 if not (contact.remark or contact.nickname):
                     # No topic: named after its members, as WeChat's clients do (never a bare "@@…").
                     untitled = self._untitled_name(names, members)
                     names.display[contact.user_name] = untitled
-            staged.rows.append(ContactRow.from_contact(key, contact, member_count, untitled))
+                owner = self._owner_name(names, contact)
+            staged.rows.append(ContactRow.from_contact(key, contact, member_count, untitled, owner))
         for user_name in removed:
             removed_key = plan.key_of(user_name)
             if removed_key is not None:
@@ -339,6 +345,21 @@ class Store:
                 if m.user_name is None or m.user_name != me
             ]
         )
+
+    def _owner_name(self, names: _Names, room: ContactLike) -> str | None:
+        """The name of a room's owner: the account's own when it owns the room (IsOwner, or OwnerUin is
+        its Uin), else the member listed with the OwnerUin as Uin (named as a sender: one's remark for
+        them, else their in-room name, else their own); None when unknown. The real server lists
+        members with Uin 0, so only the account's own rooms are known there."""
+        me = self._me
+        if me is not None and (room.is_owner or (me.uin and room.owner_uin == me.uin)):
+            return me.nickname or None
+        if room.owner_uin:
+            for member in room.members:
+                if member.uin == room.owner_uin:
+                    name = names.remark.get(member.user_name) or member.display_name or member.nickname
+                    return name or None
+        return None
 
     def _stage_room(
         self, plan: KeyPlan, room: ContactLike, key: str, old_key: str | None, staged: _Staged

@@ -21,7 +21,7 @@ Example:
     ['time', 'chat_name', 'sender_name', 'type', 'text']
 
 Columns are ordered for reading (what a person looks at first, ids last) and times are in the
-kernel's local time zone (``Tables(tz=...)`` for another); every frame is tagged
+kernel's local time zone (``Tables(tz=...)``, ``wxnb.login(tz=...)`` for another); every frame is tagged
 ``frame.attrs["wxnb"] = "messages" | "contacts" | "rooms" | "members"``, which the notebook uses to
 draw a compact view (wxnb/notebook/tables_view.py). The frames themselves keep every column.
 """
@@ -68,17 +68,17 @@ CONTACT_KINDS: Final = ("friend", "room", "mp", "special", "other")
 # Frames' column orders: for reading, left to right (names and what was said first, ids last).
 MESSAGE_FRAME_COLUMNS: Final = (
     "time", "chat_name", "sender_name", "type", "text", "is_self", "is_group", "revoked", "url", "file_name",
-    "msg_type", "app_type", "raw_content", "chat_key", "chat", "sender", "msg_id",
+    "duration", "msg_type", "app_type", "raw_content", "chat_key", "chat", "sender", "msg_id",
 )  # fmt: skip
 CONTACT_COLUMNS: Final = (
-    "display_name", "kind", "remark", "nickname", "alias", "signature", "member_count", "sex", "province",
-    "city", "is_starred", "is_pinned", "is_muted", "verify_flag", "contact_flag", "head_img_url",
+    "display_name", "kind", "remark", "nickname", "alias", "signature", "member_count", "owner", "sex",
+    "province", "city", "is_starred", "is_pinned", "is_muted", "verify_flag", "contact_flag", "head_img_url",
     "user_name", "key",
 )  # fmt: skip
 #: ``rooms``: the contacts columns that mean something for a room (no sex, province, city, signature, alias).
 ROOM_COLUMNS: Final = (
-    "display_name", "member_count", "remark", "nickname", "kind", "is_starred", "is_pinned", "is_muted",
-    "verify_flag", "contact_flag", "head_img_url", "user_name", "key",
+    "display_name", "member_count", "owner", "remark", "nickname", "kind", "is_starred", "is_pinned",
+    "is_muted", "verify_flag", "contact_flag", "head_img_url", "user_name", "key",
 )  # fmt: skip
 MEMBER_COLUMNS: Final = ("display_name", "nickname", "room_key", "key", "room_user_name", "user_name")
 
@@ -91,6 +91,7 @@ _NUMERIC: Final[dict[str, type]] = {
     "msg_type": np.int32,
     "app_type": np.int32,
     "revoked": np.bool_,
+    "duration": np.float64,  # seconds; NaN where there is none
 }
 _KIND_DTYPE: Final = pd.CategoricalDtype(pd.Index(CONTACT_KINDS, dtype=STR_DTYPE))
 _FLAG_PINNED: Final = 2048
@@ -148,7 +149,7 @@ class MessageTable:
     def append(self, rows: MessageRows) -> None:
         """Append a batch (the writer's thread encodes it); readers see all of it or none of it.
 
-        Encoding has a fixed cost per call (the Arrow and numpy conversions of 17 columns), so a writer
+        Encoding has a fixed cost per call (the Arrow and numpy conversions of 18 columns), so a writer
         with several batches at hand appends them together (:meth:`Store.publish` does).
         """
         k = len(rows)
@@ -158,6 +159,7 @@ class MessageTable:
             # Convert outside the read lock: readers are held up only while the rows are moved over.
             text = {name: text_array(getattr(rows, name)) for name in _TEXT}
             times = np.asarray(rows.time, dtype=np.int64) * 1_000_000
+            durations = np.asarray(rows.duration, dtype=np.float64)  # None -> NaN
             with self._lock:
                 for name, array in text.items():
                     self._text[name].extend_arrow(array)
@@ -166,6 +168,7 @@ class MessageTable:
                 self._numeric["time"].extend(times)
                 for name in ("is_group", "is_self", "msg_type", "app_type", "revoked"):
                     self._numeric[name].extend(getattr(rows, name))
+                self._numeric["duration"].extend(durations)
                 self._rows += k
                 self._version += 1
                 self.stats.rows_encoded += k
@@ -185,7 +188,7 @@ class MessageTable:
                 for name in _INTERNED:
                     self._interned[name].extend_dictionary(table.column(name).chunk(0))
                 self._numeric["time"].extend(times)
-                for name in ("is_group", "is_self", "msg_type", "app_type"):
+                for name in ("is_group", "is_self", "msg_type", "app_type", "duration"):
                     self._numeric[name].extend(table.column(name).chunk(0).to_numpy(zero_copy_only=False))
                 self._numeric["revoked"].extend(np.zeros(k, dtype=np.bool_))
                 self._rows += k
@@ -249,6 +252,7 @@ def contacts_frame(rows: Sequence[ContactRow]) -> pd.DataFrame:
         "city": pd.array([r.city for r in rows], dtype=STR_DTYPE),
         "signature": pd.array([r.signature for r in rows], dtype=STR_DTYPE),
         "member_count": pd.array([r.member_count for r in rows], dtype="Int64"),
+        "owner": pd.array([r.owner for r in rows], dtype=STR_DTYPE),
         "is_starred": _bool_array([r.is_starred for r in rows]),
         "is_pinned": (flags & _FLAG_PINNED) != 0,
         "is_muted": (flags & _FLAG_MUTE) != 0,
@@ -360,8 +364,9 @@ class Tables:
         In this order (ids last; ``frame.attrs["wxnb"] == "messages"``):
 
         - ``time`` (datetime64[us, <zone>]): when the server stamped it (CreateTime), in the kernel's
-          local time zone (:func:`~wxnb.store.columns.local_zone`; ``Tables(tz=...)`` for another;
-          ``.dt.tz_convert("UTC")`` converts), the zone the widgets show times in.
+          local time zone (:func:`~wxnb.store.columns.local_zone`), the zone the widgets show times
+          in; another with ``wxnb.login(tz="UTC")``, ``wxnb.demo(tz=...)``,
+          ``open_archive(path, tz=...)`` or ``Tables(tz=...)``; ``.dt.tz_convert("UTC")`` converts.
         - ``chat`` (category): the conversation's UserName in the login it arrived in (the other
           person, the room, or the MP; for one's own messages the recipient).
         - ``chat_key`` (category): the conversation's stable key (see :mod:`wxnb.store.keys`);
@@ -382,6 +387,10 @@ class Tables:
           prefix decoded away).
         - ``url`` (str): the link of link messages, else "".
         - ``file_name`` (str): the file name of files and media, else "".
+        - ``duration`` (float64): how long a voice or video message plays, in seconds (VoiceLength,
+          PlayLength); NaN for every other message and when the server gave no length. Plain
+          seconds sum, average and plot as they are (``messages.groupby("sender_name").duration.sum()``);
+          ``pd.to_timedelta(messages.duration, unit="s")`` gives timedeltas.
         - ``raw_content`` (str): Content exactly as the server sent it.
         - ``revoked`` (bool): the sender withdrew it later (a ``revoke`` row names it).
         - ``msg_id`` (str): the server's MsgId, unique.
@@ -401,6 +410,9 @@ class Tables:
         - ``alias`` (str): their WeChat ID if the server shows it, else "".
         - ``signature`` (str): their profile's "What's up", "" if unset.
         - ``member_count`` (Int64): members of a room; <NA> for non-rooms.
+        - ``owner`` (str): the name of a room's owner as this account sees them (one's own nickname
+          for the account's own rooms); NaN when unknown (the real server names only one's own rooms'
+          owner: it lists members without their Uin) and for non-rooms.
         - ``sex`` (int8): 0 unknown, 1 male, 2 female.
         - ``province``, ``city`` (str): profile fields, "" if unset.
         - ``is_starred``, ``is_pinned``, ``is_muted`` (bool): star, pin to top, mute notifications.
@@ -420,8 +432,8 @@ class Tables:
     @property
     def rooms(self) -> pd.DataFrame:
         """The rows of :attr:`contacts` with kind "room", in :data:`ROOM_COLUMNS` (display_name,
-        member_count, ...: the contacts columns without the person-only ones: sex, province, city,
-        signature, alias)."""
+        member_count, owner, ...: the contacts columns without the person-only ones: sex, province,
+        city, signature, alias)."""
         return self._contacts_frame.frame(("room", _rooms))
 
     @property

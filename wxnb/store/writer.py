@@ -58,8 +58,8 @@ __all__ = ["Archive", "CommitResult"]
 # Known MsgIds are skipped by the UNIQUE keys; the rows inserted are read back by seq (see _insert_messages).
 _MESSAGE_INSERT: Final = (
     "INSERT INTO messages (msg_id, msg_key, time, chat, chat_key, chat_name, sender, sender_name, "
-    "is_group, is_self, type, msg_type, app_type, text, url, file_name, raw_content, revoked) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+    "is_group, is_self, type, msg_type, app_type, text, url, file_name, duration, raw_content, revoked) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 )
 # Upsert, not REPLACE: keeps the rowid, so contacts stay in first-seen order.
 _CONTACT_UPSERT: Final = (
@@ -328,7 +328,7 @@ def _write(
                 (
                     c.key, c.user_name, c.kind, c.nickname, c.remark, c.alias, c.sex, c.province, c.city,
                     c.signature, c.member_count, int(c.is_starred), c.contact_flag, c.verify_flag,
-                    c.head_img_url, now,
+                    c.head_img_url, c.room_name, c.owner, now,
                 )
                 for c in contacts
             ],
@@ -369,7 +369,8 @@ def _insert_messages(conn: sqlite3.Connection, rows: MessageRows) -> list[int]:
         zip(
             rows.msg_id, map(msgid_key, rows.msg_id), rows.time, rows.chat, rows.chat_key, rows.chat_name,
             rows.sender, rows.sender_name, map(int, rows.is_group), map(int, rows.is_self), rows.type,
-            rows.msg_type, rows.app_type, rows.text, rows.url, rows.file_name, raw, map(int, rows.revoked),
+            rows.msg_type, rows.app_type, rows.text, rows.url, rows.file_name, rows.duration, raw,
+            map(int, rows.revoked),
             strict=True,
         ),
     )  # fmt: skip

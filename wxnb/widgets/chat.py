@@ -80,6 +80,8 @@ class MessageView:
         name: the sender's name as shown. is_self: sent by the account. type: the category of
         ``session.messages.type`` ("text", "image", "file", "revoke", ...). text, url, file_name: as
         in ``session.messages`` (text only; the page sets them with textContent). revoked: withdrawn.
+        duration: how long a voice or video message plays, in seconds (``session.messages.duration``),
+        None when unknown; sent as ``dur`` so the bubble reads "Voice 0:07".
     """
 
     id: str
@@ -92,6 +94,7 @@ class MessageView:
     url: str = ""
     file_name: str = ""
     revoked: bool = False
+    duration: float | None = None
 
     def to_wire(self) -> dict[str, object]:
         """The dict the page gets (validated; long texts cut at :data:`MAX_TEXT`).
@@ -118,6 +121,12 @@ class MessageView:
             wire["file"] = _str(self.file_name, "MessageView.file_name")
         if self.revoked:
             wire["revoked"] = True
+        duration = self.duration
+        if duration is not None:
+            if isinstance(duration, bool) or not isinstance(duration, int | float):
+                raise WidgetInputError(f"MessageView.duration must be seconds or None, not {duration!r}")
+            if math.isfinite(duration) and duration > 0:  # NaN (the table's "none") and 0: not shown
+                wire["dur"] = float(duration)
         return wire
 
 

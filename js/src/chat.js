@@ -412,12 +412,12 @@ function render({ model, el }) {
     const text = input.value;
     if (!openChat || !sendable(text)) return;
     const cid = newCid();
+    model.send({ type: "send", chat: openChat, text, cid }); // first: the bubble is drawn while it travels
     window = mergeMessages(window, [pendingMessage(cid, text, Date.now())]);
     input.value = "";
     scroller.scrollTop = scroller.scrollHeight;
     drawRows();
     scroller.scrollTop = scroller.scrollHeight;
-    model.send({ type: "send", chat: openChat, text, cid });
   }
 
   /** @param {import("./lib/chat.js").ChatMessage} msg */

@@ -386,6 +386,22 @@ function render({ model, el }) {
     if (!frame) frame = requestAnimationFrame(drawRows);
   }
 
+  // Row updates are drawn just after the next paint, at most once a frame: the pane (a message
+  // arriving, a bubble turning sent) is painted first, and a burst of rows costs one list redraw.
+  let listFrame = 0;
+  let listTimer = 0;
+  function scheduleList() {
+    if (listFrame || listTimer) return;
+    listFrame = requestAnimationFrame(() => {
+      listFrame = 0;
+      listTimer = setTimeout(() => {
+        listTimer = 0;
+        drawList();
+        drawHeader();
+      }, 0);
+    });
+  }
+
   /** @param {string} id */
   function open(id) {
     if (id !== openChat) model.send({ type: "open", chat: id });
@@ -464,8 +480,7 @@ function render({ model, el }) {
     }
     if (content.type === "rows") {
       convs = mergeRows(convs, content.rows || []);
-      drawList();
-      drawHeader();
+      scheduleList();
       return;
     }
     if (content.type === "ack") {
@@ -569,6 +584,8 @@ function render({ model, el }) {
 
   return () => {
     if (frame) cancelAnimationFrame(frame);
+    if (listFrame) cancelAnimationFrame(listFrame);
+    if (listTimer) clearTimeout(listTimer);
     model.off("msg:custom", onCustom);
   };
 }

@@ -14,11 +14,12 @@ import pytest
 
 from tests.frontend import ensure_bundle
 from tests.session.conftest import FAST_RETRY, FAST_SYNC, new_qr, wait_until
-from tests.sim.conftest import ANN, SAVED_ROOM, TOM, UNSAVED_ROOM
+from tests.sim.conftest import ANN, ME, SAVED_ROOM, TOM, UNSAVED_ROOM, make_spec
 from wxnb.notebook import NotebookSession
 from wxnb.notebook.chat_view import NotebookChatView
 from wxnb.session import RecipientNotFound
 from wxnb.sim.simulator import Simulator
+from wxnb.sim.spec import WorldSpec
 from wxnb.widgets.chat import ChatWidget
 
 ensure_bundle()
@@ -257,7 +258,25 @@ def test_a_room_senders_avatar_is_fetched_once_and_sent_as_a_data_url(
     assert "url" not in refused and refused["error"]
 
 
-def test_mentions_are_marked_with_the_accounts_name_in_the_room(sim: Simulator, nb: NotebookSession) -> None:
+def test_mentions_are_marked_with_the_accounts_nickname_where_it_has_no_room_name(
+    sim: Simulator, nb: NotebookSession
+) -> None:
     assert nb.me is not None
     widget = nb.chat(key_of(nb, "家人群 👨‍👩‍👧"))
-    assert widget.me == nb.me.nickname  # no name of its own in this room: its nickname
+    assert widget.me == nb.me.nickname
+
+
+def named_in_the_room() -> WorldSpec:
+    spec = make_spec()
+    spec.rooms[SAVED_ROOM].display_names[ME] = "小熊猫 <b>"
+    return spec
+
+
+@pytest.mark.parametrize("spec", [named_in_the_room()])
+def test_mentions_are_marked_with_the_accounts_name_in_the_room(
+    spec: WorldSpec, sim: Simulator, nb: NotebookSession
+) -> None:
+    assert nb.me is not None
+    widget = nb.chat(key_of(nb, "家人群 👨‍👩‍👧"))
+    assert widget.me == "小熊猫 <b>"  # as members write it after "@"
+    assert nb.chat("Annie ✨").me == nb.me.nickname  # a person's chat: the nickname

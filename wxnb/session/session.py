@@ -695,7 +695,9 @@ class Session(SessionActions, SessionListeners):
                 raise ValueError(
                     f"pass a UserName of this login (@..., a room's @@...), not {user_name!r} / {room!r}"
                 )
-            query = urlencode([("seq", "0"), ("username", user_name)] + ([("chatroomid", room)] if room else []))
+            query = urlencode(
+                [("seq", "0"), ("username", user_name)] + ([("chatroomid", room)] if room else [])
+            )
             return client.get_head_image(f"{CGI_PATH}/webwxgeticon?{query}")
         if not me.head_img_url:
             raise ValueError("the server gave no head image for this account")

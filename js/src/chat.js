@@ -269,8 +269,16 @@ function render({ model, el }) {
       items.set(c.id, { conv: c, today, selected, node });
       return node;
     });
+    // A rebuilt item's old node is dropped when the walk reaches it: left in place, it would stand
+    // in front of every later item and make each one move (1,000 moves and a full relayout).
+    const wanted = new Set(nodes);
     let cursor = list.firstChild;
     for (const node of nodes) {
+      while (cursor && !wanted.has(cursor)) {
+        const stale = cursor;
+        cursor = cursor.nextSibling;
+        stale.remove();
+      }
       if (node === cursor) cursor = cursor.nextSibling;
       else list.insertBefore(node, cursor);
     }

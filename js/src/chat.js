@@ -1,9 +1,10 @@
 // The chat widget's view (anywidget contract: export default { render }).
-// Decisions live in lib/chat.js (tested with node --test); this file builds the DOM and wires events.
+// Decisions live in lib/chat.js and lib/pane.js (tested with node --test); this file builds the DOM
+// and wires events.
 // Every name, text and file name goes in with textContent; links only http(s), rel="noopener noreferrer";
 // no innerHTML anywhere (docs/frontend.md, "Chat widget").
 import {
-  applyAck, atBottom, badgeText, enterAction, filterConversations, layoutMessages, mergeMessages, mergeRows,
+  applyAck, atBottom, badgeText, enterAction, filterConversations, mergeMessages, mergeRows,
   pendingMessage, safeHref, sendable, sortConversations, splitMentions, typeLabel, WINDOW,
 } from "./lib/chat.js";
 import { safeImageUrl } from "./lib/dataurl.js";

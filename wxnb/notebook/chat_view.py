@@ -82,7 +82,7 @@ class NotebookChatView:
         self.session = session
         self._unread: dict[str, int] = {}
         self._pictures: OrderedDict[str, str] = OrderedDict()  # msg_id -> data URL, the latest few
-        self._avatars: OrderedDict[str, tuple[str, str]] = OrderedDict()  # sender -> (data URL, error)
+        self._avatars: OrderedDict[str, str] = OrderedDict()  # sender -> data URL, the latest few
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wxnb-chat")
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wxnb-chat-send")
@@ -226,6 +226,9 @@ class NotebookChatView:
         me = self.session.me
         if me is None:
             return ""
+        row = self.widget.conversation(chat)
+        if row is not None and row.get("kind") != "room":
+            return me.nickname  # no members table to build for a person's chat
         members = self.session.members
         mine = members[
             (members["room_key"] == chat).to_numpy(dtype=bool, na_value=False)
@@ -309,7 +312,7 @@ class NotebookChatView:
         with self._lock:
             known = self._avatars.get(sender)
         if known is not None:
-            self.widget.avatar(sender, url=known[0], error=known[1])
+            self.widget.avatar(sender, url=known)
             return
         self._run(self._fetch_avatar, chat, sender)
 
@@ -317,17 +320,18 @@ class NotebookChatView:
         """A room sender's head image (webwxgeticon with the room), as a data URL built here."""
         store = self.session.store
         room = chat if chat.startswith("@@") else (store.user_name_of(chat) if store is not None else None)
-        url, error = "", ""
         try:
             jpeg = self.session.head_image(sender, room=room if room and room.startswith("@@") else None)
             url = image_data_url("data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"))
-        except (Error, ValueError) as exc:  # no picture: the view keeps the initials
-            error = str(exc) or type(exc).__name__
+        except (Error, ValueError) as exc:
+            # No picture: the view keeps the initials. Not kept here: a later view asks again.
+            self.widget.avatar(sender, error=str(exc) or type(exc).__name__)
+            return
         with self._lock:
-            self._avatars[sender] = (url, error)
+            self._avatars[sender] = url
             while len(self._avatars) > _AVATARS_KEPT:
                 self._avatars.popitem(last=False)
-        self.widget.avatar(sender, url=url, error=error)
+        self.widget.avatar(sender, url=url)
 
     def _on_download(self, chat: str, msg_id: str) -> None:
         self._run(self._download, msg_id)

@@ -1,13 +1,15 @@
 // The chat widget's view (anywidget contract: export default { render }).
-// Decisions live in lib/chat.js (tested with node --test); this file builds the DOM and wires events.
+// Decisions live in lib/chat.js and lib/pane.js (tested with node --test); this file builds the DOM
+// and wires events.
 // Every name, text and file name goes in with textContent; links only http(s), rel="noopener noreferrer";
 // no innerHTML anywhere (docs/frontend.md, "Chat widget").
 import {
-  applyAck, atBottom, badgeText, enterAction, filterConversations, layoutMessages, mergeMessages, mergeRows,
+  applyAck, atBottom, badgeText, enterAction, filterConversations, mergeMessages, mergeRows,
   pendingMessage, safeHref, sendable, sortConversations, splitMentions, typeLabel, WINDOW,
 } from "./lib/chat.js";
 import { safeImageUrl } from "./lib/dataurl.js";
 import { lengthLabel } from "./lib/duration.js";
+import { initials, planPane } from "./lib/pane.js";
 
 /** Types whose bubble shows a picture fetched by the kernel (webwxgetmsgimg), as a data: URL. */
 const PICTURED = new Set(["image", "sticker"]);
@@ -46,6 +48,11 @@ function link(parent, href, label) {
   a.rel = "noopener noreferrer";
   return a;
 }
+
+/** A bubble's full time, on hover (one formatter: toLocaleString() builds one per call). */
+const FULL_TIME = new Intl.DateTimeFormat([], {
+  year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+});
 
 /** @param {number} ms */
 function clock(ms) {
@@ -192,6 +199,37 @@ function render({ model, el }) {
     return "";
   }
 
+  /** @type {Map<string, string>} sender UserName -> avatar data: URL ("" until known, or none) */
+  const avatars = new Map();
+
+  /** @param {string} sender */
+  function avatarOf(sender) {
+    const known = avatars.get(sender);
+    if (known !== undefined) return known;
+    avatars.set(sender, ""); // asked once per view; the kernel caches it per sender
+    if (sender) model.send({ type: "avatar", chat: openChat, sender });
+    return "";
+  }
+
+  /** A sender's avatar in a room: a fixed-size box (a late picture never moves the list) showing
+   * initials until the kernel sends the picture.
+   * @param {HTMLElement} line @param {import("./lib/chat.js").ChatMessage} msg */
+  function avatarBox(line, msg) {
+    const box = make("div", "wxnb-chat__face", line);
+    box.setAttribute("aria-hidden", "true");
+    const letters = make("span", "wxnb-chat__face-initials", box, initials(msg.name || msg.sender));
+    const img = /** @type {HTMLImageElement} */ (make("img", "wxnb-chat__face-img", box));
+    img.alt = "";
+    img.dataset.avatar = msg.sender;
+    const url = safeImageUrl(avatarOf(msg.sender));
+    if (url) {
+      img.src = url;
+      letters.hidden = true;
+    } else {
+      img.hidden = true;
+    }
+  }
+
   const conversationOf = (/** @type {string} */ id) =>
     convs.find((c) => c.id === id);
 
@@ -234,8 +272,16 @@ function render({ model, el }) {
       items.set(c.id, { conv: c, today, selected, node });
       return node;
     });
+    // A rebuilt item's old node is dropped when the walk reaches it: left in place, it would stand
+    // in front of every later item and make each one move (1,000 moves and a full relayout).
+    const wanted = new Set(nodes);
     let cursor = list.firstChild;
     for (const node of nodes) {
+      while (cursor && !wanted.has(cursor)) {
+        const stale = cursor;
+        cursor = cursor.nextSibling;
+        stale.remove();
+      }
       if (node === cursor) cursor = cursor.nextSibling;
       else list.insertBefore(node, cursor);
     }
@@ -255,36 +301,85 @@ function render({ model, el }) {
     header.textContent = c ? c.name : openChat ? "" : "Choose a conversation";
   }
 
+  /** Drawn pane rows by key (lib/pane.js rowKey): node and what it shows. */
+  const drawn = new Map();
+  /** The room flag and name the drawn bubbles were made with (a change redraws them all). */
+  let drawnFor = "";
+
+  /** A file's Download state is drawn in its bubble: it changes the bubble.
+   * @param {import("./lib/pane.js").PaneRow} row */
+  function stampOf(row) {
+    return row.kind === "bubble" && row.msg.type === "file" ? downloads.get(row.msg.id) ?? "-" : "";
+  }
+
+  /** One row of the pane, built from scratch.
+   * @param {import("./lib/pane.js").PaneRow} row @param {boolean} room @param {string} me */
+  function buildRow(row, room, me) {
+    if (row.kind === "day") return make("div", "wxnb-chat__day", undefined, dayLabel(row.day));
+    if (row.kind === "notice") {
+      const notice = make("div", "wxnb-chat__notice", undefined, row.msg.text);
+      notice.dataset.type = row.msg.type;
+      return notice;
+    }
+    const { msg } = row;
+    const line = make("div", `wxnb-chat__msg ${msg.self ? "wxnb-chat__msg--self" : "wxnb-chat__msg--other"}`);
+    line.dataset.id = msg.id;
+    if (row.first) line.classList.add("wxnb-chat__msg--first");
+    if (room && !msg.self) {
+      line.classList.add("wxnb-chat__msg--avatared");
+      if (row.first) {
+        avatarBox(line, msg);
+        make("div", "wxnb-chat__sender", line, msg.name || msg.sender);
+      }
+    }
+    const bubble = make("div", "wxnb-chat__bubble", line);
+    bubble.title = FULL_TIME.format(msg.t);
+    fillBubble(bubble, msg, picture, downloadControl, room ? me : "");
+    if (msg.status === "pending") make("span", "wxnb-chat__status", line, "Sending…");
+    if (msg.status === "failed") {
+      const failed = make("span", "wxnb-chat__status wxnb-chat__status--failed", line, `Not sent: ${msg.error ?? ""} `);
+      const retry = make("button", "wxnb-chat__retry", failed, "Retry");
+      retry.addEventListener("click", () => resend(msg));
+    }
+    return line;
+  }
+
+  // Keyed: an update builds only the rows it changed (new, changed or regrouped messages) and moves
+  // nothing else; the old way rebuilt up to 200 bubbles per update (see lib/pane.js).
   function drawRows() {
+    if (frame) cancelAnimationFrame(frame);
     frame = 0;
     const follow = keepFromBottom === null && atBottom(scroller);
     const fromBottom = keepFromBottom;
     const room = (conversationOf(openChat)?.kind ?? "") === "room";
-    rowsBox.replaceChildren();
-    for (const row of layoutMessages(window)) {
-      if (row.kind === "day") {
-        make("div", "wxnb-chat__day", rowsBox, dayLabel(row.day));
-        continue;
+    const me = room ? model.get("me") || "" : "";
+    const context = `${room}\u0000${me}`;
+    if (context !== drawnFor) {
+      drawn.clear(); // other names to mark, or bubbles with or without avatars: all drawn anew
+      drawnFor = context;
+    }
+    const plan = planPane(drawn, window, stampOf);
+    for (const key of plan.gone) {
+      drawn.get(key)?.node.remove();
+      drawn.delete(key);
+    }
+    let at = rowsBox.firstChild;
+    for (const { key, row, state, build } of plan.rows) {
+      let node = drawn.get(key)?.node;
+      if (build) {
+        const fresh = buildRow(row, room, me);
+        if (node) node.replaceWith(fresh);
+        if (node === at) at = fresh;
+        node = fresh;
+        drawn.set(key, { ...state, node });
       }
-      if (row.kind === "notice") {
-        const notice = make("div", "wxnb-chat__notice", rowsBox, row.msg.text);
-        notice.dataset.type = row.msg.type;
-        continue;
-      }
-      const { msg } = row;
-      const line = make("div", `wxnb-chat__msg ${msg.self ? "wxnb-chat__msg--self" : "wxnb-chat__msg--other"}`, rowsBox);
-      line.dataset.id = msg.id;
-      if (row.first) line.classList.add("wxnb-chat__msg--first");
-      if (row.first && room && !msg.self) make("div", "wxnb-chat__sender", line, msg.name || msg.sender);
-      const bubble = make("div", "wxnb-chat__bubble", line);
-      bubble.title = new Date(msg.t).toLocaleString();
-      fillBubble(bubble, msg, picture, downloadControl, room ? model.get("me") || "" : "");
-      if (msg.status === "pending") make("span", "wxnb-chat__status", line, "Sending…");
-      if (msg.status === "failed") {
-        const failed = make("span", "wxnb-chat__status wxnb-chat__status--failed", line, `Not sent: ${msg.error ?? ""} `);
-        const retry = make("button", "wxnb-chat__retry", failed, "Retry");
-        retry.addEventListener("click", () => resend(msg));
-      }
+      if (node === at) at = at.nextSibling;
+      else rowsBox.insertBefore(node, at);
+    }
+    while (at) {
+      const next = at.nextSibling;
+      at.remove();
+      at = next;
     }
     earlierButton.hidden = !hasEarlier;
     if (fromBottom !== null) {
@@ -300,6 +395,22 @@ function render({ model, el }) {
 
   function schedule() {
     if (!frame) frame = requestAnimationFrame(drawRows);
+  }
+
+  // Row updates are drawn just after the next paint, at most once a frame: the pane (a message
+  // arriving, a bubble turning sent) is painted first, and a burst of rows costs one list redraw.
+  let listFrame = 0;
+  let listTimer = 0;
+  function scheduleList() {
+    if (listFrame || listTimer) return;
+    listFrame = requestAnimationFrame(() => {
+      listFrame = 0;
+      listTimer = setTimeout(() => {
+        listTimer = 0;
+        drawList();
+        drawHeader();
+      }, 0);
+    });
   }
 
   /** @param {string} id */
@@ -328,12 +439,12 @@ function render({ model, el }) {
     const text = input.value;
     if (!openChat || !sendable(text)) return;
     const cid = newCid();
+    model.send({ type: "send", chat: openChat, text, cid }); // first: the bubble is drawn while it travels
     window = mergeMessages(window, [pendingMessage(cid, text, Date.now())]);
     input.value = "";
     scroller.scrollTop = scroller.scrollHeight;
     drawRows();
     scroller.scrollTop = scroller.scrollHeight;
-    model.send({ type: "send", chat: openChat, text, cid });
   }
 
   /** @param {import("./lib/chat.js").ChatMessage} msg */
@@ -359,6 +470,20 @@ function render({ model, el }) {
       }
       return;
     }
+    if (content.type === "avatar") {
+      const url = safeImageUrl(content.url);
+      avatars.set(String(content.sender), url);
+      if (!url) return;
+      for (const node of rowsBox.querySelectorAll("img.wxnb-chat__face-img")) {
+        const img = /** @type {HTMLImageElement} */ (node);
+        if (img.dataset.avatar !== content.sender) continue;
+        img.src = url;
+        img.hidden = false;
+        const letters = img.previousElementSibling;
+        if (letters instanceof HTMLElement) letters.hidden = true;
+      }
+      return;
+    }
     if (content.type === "download") {
       downloads.set(String(content.id), content.path ? `Saved to ${content.path}` : `Not saved: ${content.error ?? ""}`);
       schedule();
@@ -366,13 +491,12 @@ function render({ model, el }) {
     }
     if (content.type === "rows") {
       convs = mergeRows(convs, content.rows || []);
-      drawList();
-      drawHeader();
+      scheduleList();
       return;
     }
     if (content.type === "ack") {
       window = applyAck(window, content);
-      schedule();
+      drawRows(); // at once: a settled send is what the person waits for (one bubble redrawn)
       return;
     }
     if (content.type === "window" && Array.isArray(content.conversations)) {
@@ -391,7 +515,10 @@ function render({ model, el }) {
       window = following && all.length > WINDOW ? all.slice(all.length - WINDOW) : all;
       if (window.length < all.length) hasEarlier = true;
       if (!following) unseen += fresh;
-      schedule();
+      // The echo of a pending send turns its bubble sent: drawn at once, like an ack. Other news
+      // waits for the next frame, so a burst is drawn once.
+      if ((content.messages || []).some((/** @type {any} */ m) => m.self)) drawRows();
+      else schedule();
     } else if (content.type === "earlier") {
       keepFromBottom = scroller.scrollHeight - scroller.scrollTop;
       window = mergeMessages(window, content.messages || []);
@@ -461,12 +588,15 @@ function render({ model, el }) {
     earlierButton.hidden = !hasEarlier;
   });
   model.on("change:single", fromTraits);
+  model.on("change:me", () => drawRows());
   model.on("msg:custom", onCustom);
   fromTraits();
   model.send({ type: "hello" });
 
   return () => {
     if (frame) cancelAnimationFrame(frame);
+    if (listFrame) cancelAnimationFrame(listFrame);
+    if (listTimer) clearTimeout(listTimer);
     model.off("msg:custom", onCustom);
   };
 }

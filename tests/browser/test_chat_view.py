@@ -453,3 +453,100 @@ def test_a_row_update_moves_and_redraws_only_that_conversation(harness: Harness)
     assert texts(harness, ".wxnb-chat__name") == [f"Friend {i:04d}" for i in range(9, 0, -1)]
     page.fill(".wxnb-chat__search", "")
     assert texts(harness, ".wxnb-chat__name") == names
+
+
+def test_room_senders_get_avatars_in_a_fixed_box_asked_for_once_per_sender(harness: Harness) -> None:
+    messages = [
+        MessageView("90", T0_S - 50, "@ann", "Ann", False, "text", "one"),
+        MessageView("91", T0_S - 40, "@ann", "Ann", False, "text", "two"),  # same group: no second face
+        MessageView("92", T0_S - 30, "@tom", "汤姆", False, "text", "three"),
+        MessageView("93", T0_S - 20, "@me", "Me", True, "text", "mine"),  # own: no face
+        MessageView("94", T0_S - 10, "@ann", "Ann", False, "text", "four"),
+    ]
+    mount(harness, chat_state(conversations(), ROOM, messages))
+    page = harness.page
+    asked = [m for m in sent(harness) if m.get("type") == "avatar"]
+    assert asked == [
+        {"type": "avatar", "chat": ROOM, "sender": "@ann"},
+        {"type": "avatar", "chat": ROOM, "sender": "@tom"},
+    ]
+    assert texts(harness, ".wxnb-chat__face-initials") == ["A", "汤", "A"]
+    where = "() => [...document.querySelectorAll('.wxnb-chat__msg')].map(m => m.getBoundingClientRect().top)"
+    before = page.evaluate(where)
+    custom(harness, {"type": "avatar", "sender": "@ann", "url": picture_url()})
+    custom(harness, {"type": "avatar", "sender": "@tom", "url": f"{harness.base_url}/evil.jpg"})
+    assert page.evaluate(where) == before  # the box has a fixed size: nothing moved
+    faces = page.evaluate(
+        "() => [...document.querySelectorAll('img.wxnb-chat__face-img')]"
+        ".map(i => [i.dataset.avatar, i.hidden, i.getAttribute('src')])"
+    )
+    assert faces == [["@ann", False, picture_url()], ["@tom", True, None], ["@ann", False, picture_url()]]
+    assert texts(harness, ".wxnb-chat__face-initials:not([hidden])") == ["汤"]
+    # A later message of a known sender is drawn with the picture, and nothing is asked again.
+    later = MessageView("95", T0_S + 600, "@ann", "Ann", False, "text", "five").to_wire()  # a new group
+    custom(harness, {"type": "append", "chat": ROOM, "messages": [later]})
+    assert (
+        page.evaluate(
+            "() => document.querySelector('.wxnb-chat__msg[data-id=\"95\"] img').getAttribute('src')"
+        )
+        == picture_url()
+    )
+    assert len([m for m in sent(harness) if m.get("type") == "avatar"]) == 2
+    assert not any(url.endswith("/evil.jpg") for url in harness.requests)
+
+
+def test_updates_redraw_only_the_bubbles_they_change(harness: Harness) -> None:
+    mount(harness, chat_state(conversations(), "p:000000000001", many(200)))
+    page = harness.page
+    keep = (
+        "(id) => { (window.__kept ??= {})[id] = document.querySelector(`.wxnb-chat__msg[data-id='${id}']`); }"
+    )
+    same = "(id) => window.__kept[id] === document.querySelector(`.wxnb-chat__msg[data-id='${id}']`)"
+    for msg_id in ("10100", "10199"):
+        page.evaluate(keep, msg_id)
+    custom(
+        harness, {"type": "append", "chat": "p:000000000001", "messages": [m.to_wire() for m in many(1, 200)]}
+    )
+    assert page.evaluate(same, "10100") and page.evaluate(same, "10199")  # kept, not redrawn
+    assert page.locator(".wxnb-chat__msg").count() == 200  # the window slid: the oldest went
+    assert page.locator('.wxnb-chat__msg[data-id="10000"]').count() == 0
+    page.click(".wxnb-chat__input")
+    page.keyboard.type("see you")
+    page.keyboard.press("Enter")
+    harness.tick(50)
+    (request,) = sends(harness)
+    custom(harness, {"type": "ack", "cid": request["cid"], "ok": True, "msg_id": "900"})
+    assert page.evaluate(same, "10100")
+    assert texts(harness, '.wxnb-chat__msg[data-id="900"] .wxnb-chat__text') == ["see you"]
+    assert page.locator(".wxnb-chat__status").count() == 0
+    revoked = MessageView(
+        "10150", T0_S - 10_000 + 150, "@ann", "Ann", False, "text", "line 150", revoked=True
+    )
+    page.evaluate(keep, "10150")
+    custom(harness, {"type": "append", "chat": "p:000000000001", "messages": [revoked.to_wire()]})
+    assert not page.evaluate(same, "10150") and page.evaluate(same, "10100")
+    assert texts(harness, '.wxnb-chat__msg[data-id="10150"] .wxnb-chat__label') == ["Recalled"]
+    order = page.evaluate("() => [...document.querySelectorAll('.wxnb-chat__msg')].map(n => n.dataset.id)")
+    # Following the bottom, the page keeps one window: 200 messages, the oldest went.
+    assert order == [str(10_000 + i) for i in range(2, 201)] + ["900"]
+
+
+def test_a_row_changed_in_place_moves_no_other_item(harness: Harness) -> None:
+    rows = [
+        ConversationView(f"p:{i:012x}", f"Friend {i:04d}", "person", last_time=T0_S - 1000 + i)
+        for i in range(1, 301)
+    ]
+    mount(harness, chat_state(rows, rows[0].id, []))
+    page = harness.page
+    page.evaluate(
+        """() => {
+          window.__moved = 0;
+          new MutationObserver((records) => {
+            for (const r of records) window.__moved += r.addedNodes.length + r.removedNodes.length;
+          }).observe(document.querySelector('.wxnb-chat__list'), {childList: true});
+        }"""
+    )
+    top = ConversationView(rows[-1].id, "Friend 0300", "person", unread=1, last_time=T0_S - 700, preview="hi")
+    custom(harness, {"type": "rows", "rows": [top.to_wire()]})  # still first: redrawn where it is
+    assert texts(harness, ".wxnb-chat__preview")[0] == "hi"
+    assert page.evaluate("() => window.__moved") == 2  # its old node out, its new node in

@@ -14,11 +14,12 @@ import pytest
 
 from tests.frontend import ensure_bundle
 from tests.session.conftest import FAST_RETRY, FAST_SYNC, new_qr, wait_until
-from tests.sim.conftest import ANN, SAVED_ROOM, TOM, UNSAVED_ROOM
+from tests.sim.conftest import ANN, ME, SAVED_ROOM, TOM, UNSAVED_ROOM, make_spec
 from wxnb.notebook import NotebookSession
 from wxnb.notebook.chat_view import NotebookChatView
 from wxnb.session import RecipientNotFound
 from wxnb.sim.simulator import Simulator
+from wxnb.sim.spec import WorldSpec
 from wxnb.widgets.chat import ChatWidget
 
 ensure_bundle()
@@ -231,3 +232,51 @@ def test_download_saves_the_file_and_says_where(sim: Simulator, nb: NotebookSess
         assert refused["id"] == text.msg_id and "not a file" in str(refused["error"])
     finally:
         view.detach()
+
+
+def test_a_room_senders_avatar_is_fetched_once_and_sent_as_a_data_url(
+    sim: Simulator, nb: NotebookSession
+) -> None:
+    msg_id = sim.phone.send(("room", SAVED_ROOM), "hi all", sender=TOM)
+    wait_until(lambda: msg_id in set(nb.messages.msg_id), what="the room message")
+    row = nb.messages.set_index("msg_id").loc[msg_id]
+    widget = nb.chat(str(row["chat_key"]))
+    sent = capture(widget)
+    ask = {"type": "avatar", "chat": widget.open_chat, "sender": str(row["sender"])}
+    widget._handle_custom_msg(ask, [])
+    answer = wait_until(lambda: next((c for c in sent if c["type"] == "avatar"), None), what="the avatar")
+    assert answer["sender"] == row["sender"] and str(answer["url"]).startswith("data:image/jpeg;base64,/9j/")
+    # Kept per sender: a second view's request is answered at once, with the same picture.
+    widget._handle_custom_msg(ask, [])
+    assert [c for c in sent if c["type"] == "avatar"] == [answer, answer]
+    # Not a UserName: no request, a reason as data (the view keeps the initials).
+    widget._handle_custom_msg({**ask, "sender": "wxid_tom"}, [])
+    refused = wait_until(
+        lambda: next((c for c in sent if c["type"] == "avatar" and c["sender"] == "wxid_tom"), None),
+        what="the refusal",
+    )
+    assert "url" not in refused and refused["error"]
+
+
+def test_mentions_are_marked_with_the_accounts_nickname_where_it_has_no_room_name(
+    sim: Simulator, nb: NotebookSession
+) -> None:
+    assert nb.me is not None
+    widget = nb.chat(key_of(nb, "家人群 👨‍👩‍👧"))
+    assert widget.me == nb.me.nickname
+
+
+def named_in_the_room() -> WorldSpec:
+    spec = make_spec()
+    spec.rooms[SAVED_ROOM].display_names[ME] = "小熊猫 <b>"
+    return spec
+
+
+@pytest.mark.parametrize("spec", [named_in_the_room()])
+def test_mentions_are_marked_with_the_accounts_name_in_the_room(
+    spec: WorldSpec, sim: Simulator, nb: NotebookSession
+) -> None:
+    assert nb.me is not None
+    widget = nb.chat(key_of(nb, "家人群 👨‍👩‍👧"))
+    assert widget.me == "小熊猫 <b>"  # as members write it after "@"
+    assert nb.chat("Annie ✨").me == nb.me.nickname  # a person's chat: the nickname

@@ -101,6 +101,18 @@ def test_head_image_is_the_accounts_own_picture(sim: Simulator, tmp_path: Path) 
     assert picture[:3] == b"\xff\xd8\xff"  # a JPEG
 
 
+def test_head_image_of_a_room_member_who_is_no_contact(sim: Simulator, tmp_path: Path) -> None:
+    with log_in(sim, tmp_path) as session:
+        members = session.members
+        assert session.me is not None
+        known = {*session.contacts.user_name.dropna(), session.me.user_name}
+        stranger = members[~members.user_name.isin(known) & members.user_name.notna()].iloc[0]
+        picture = session.head_image(str(stranger["user_name"]), room=str(stranger["room_user_name"]))
+        assert picture[:3] == b"\xff\xd8\xff" and picture != session.head_image()
+        with pytest.raises(ValueError, match="UserName"):
+            session.head_image("wxid_not_a_user_name")
+
+
 def test_failure_says_why_the_session_stopped(tmp_path: Path) -> None:
     with Simulator(make_spec(web_blocked=True), hold=0.3) as sim:
         session = make_session(sim, tmp_path / "blocked", desktop=False).start()

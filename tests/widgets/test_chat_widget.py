@@ -193,3 +193,33 @@ def test_download_requests_reach_the_callback_and_the_outcome_goes_back(
         {"type": "download", "id": "42", "path": "downloads/a.pdf"},
         {"type": "download", "id": "43", "error": "HTTP 404 Not Found"},
     ]
+
+
+def test_avatar_requests_reach_the_callback_and_only_image_data_urls_go_back(
+    widget: ChatWidget, sent: list[dict[str, object]]
+) -> None:
+    asked: list[tuple[str, str]] = []
+    widget.on_avatar(lambda chat, sender: asked.append((chat, sender)))
+    widget._handle_custom_msg({"type": "avatar", "chat": "r:a", "sender": "@bob"}, [])
+    widget._handle_custom_msg({"type": "avatar", "chat": "r:a"}, [])  # no sender: ignored
+    assert asked == [("r:a", "@bob")]
+    jpeg = "data:image/jpeg;base64,/9j/4AAQSkZJRg=="
+    widget.avatar("@bob", url=jpeg)
+    widget.avatar("@eve", error="HTTP 404")
+    assert sent == [
+        {"type": "avatar", "sender": "@bob", "url": jpeg},
+        {"type": "avatar", "sender": "@eve", "error": "HTTP 404"},
+    ]
+    with pytest.raises(InvalidImageDataUrl):
+        widget.avatar("@bob", url="https://example.com/face.jpg")
+    assert len(sent) == 2
+
+
+def test_opening_a_conversation_sets_the_name_whose_mentions_are_marked(widget: ChatWidget) -> None:
+    widget.me = "Me"
+    widget.show_conversation("r:a", [message(1)], me="小明在群里")
+    assert widget.me == "小明在群里"
+    widget.show_conversation("p:b", [message(2)])  # None: kept
+    assert widget.me == "小明在群里"
+    with pytest.raises(WidgetInputError):
+        widget.show_conversation("r:a", [], me=3)  # type: ignore[arg-type]

@@ -8,8 +8,12 @@ actions: ``open`` → :meth:`~wxnb.session.Session.mark_read`, ``send`` →
 data), ``earlier`` → the page of messages before the oldest one the view holds.
 
 Threads: events arrive on the session's writer thread and only update the widget (cheap, no
-request). Actions that make requests (send, mark read) run on one worker thread of the view, in the
-order asked, so the kernel's main thread and the writer never wait for the network.
+request). Sends run on a thread of their own, in the order asked, so a send never waits behind a
+picture, an avatar, a download or a mark-read; those run on a second worker thread. The kernel's
+main thread and the writer never wait for the network.
+
+Avatars: a view asks for a room sender's head image once; it is fetched here
+(:meth:`~wxnb.session.Session.head_image`), sent as a ``data:`` URL built here, and kept per sender.
 
 Conversations are identified by their stable key (``chat_key``; a UserName when there is none), so a
 conversation keeps its id across logins.
@@ -53,6 +57,7 @@ SKIPPED_TYPES: Final = frozenset({"status"})
 
 _PREVIEW_CHARS: Final = 80
 _PICTURES_KEPT: Final = 200  # thumbnails kept for redraws (about 2 MB)
+_AVATARS_KEPT: Final = 500  # head images kept per sender (a few KB each)
 
 
 def _seconds(value: object) -> float:
@@ -84,14 +89,17 @@ class NotebookChatView:
         self.session = session
         self._unread: dict[str, int] = {}
         self._pictures: OrderedDict[str, str] = OrderedDict()  # msg_id -> data URL, the latest few
+        self._avatars: OrderedDict[str, str] = OrderedDict()  # sender -> data URL, the latest few
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wxnb-chat")
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wxnb-chat-send")
         self._detach: list[Callable[[], None]] = [
             widget.on_open(self.open),
             widget.on_send(self._on_send),
             widget.on_earlier(self._on_earlier),
             widget.on_media(self._on_media),
             widget.on_download(self._on_download),
+            widget.on_avatar(self._on_avatar),
             session.on("message", self._on_message),
             session.on("contacts", self._on_contacts),
         ]
@@ -107,6 +115,7 @@ class NotebookChatView:
         for unsubscribe in detach:
             unsubscribe()
         self._worker.shutdown(wait=False)
+        self._sender.shutdown(wait=False)
 
     # -- reading the tables ------------------------------------------------------------------------
 
@@ -209,13 +218,32 @@ class NotebookChatView:
         shown = self._of_chat(self.session.messages, chat)
         size = self.widget.window_size
         views = [self._message_view(row) for _, row in shown.tail(size).iterrows()]
-        self.widget.show_conversation(chat, views, has_earlier=len(shown) > size, single=single)
+        self.widget.show_conversation(
+            chat, views, has_earlier=len(shown) > size, single=single, me=self._my_name(chat)
+        )
         with self._lock:
             had_unread = self._unread.pop(chat, 0) > 0
         row = self.widget.conversation(chat)
         if row is not None and had_unread:
             self._refresh_row(chat)
         self._run(self._mark_read, chat)
+
+    def _my_name(self, chat: str) -> str:
+        """The account's name in ``chat`` as members write it in @mentions: its display name in the
+        room if it set one, else its nickname."""
+        me = self.session.me
+        if me is None:
+            return ""
+        row = self.widget.conversation(chat)
+        if row is not None and row.get("kind") != "room":
+            return me.nickname  # no members table to build for a person's chat
+        members = self.session.members
+        mine = members[
+            (members["room_key"] == chat).to_numpy(dtype=bool, na_value=False)
+            & (members["user_name"] == me.user_name).to_numpy(dtype=bool, na_value=False)
+        ]
+        names = [n for n in mine["display_name"].tolist() if isinstance(n, str) and n]
+        return names[0] if names else me.nickname
 
     def _bare(self, chat: str) -> ConversationView:
         """The row of a conversation without messages (a contact written to for the first time)."""
@@ -233,7 +261,8 @@ class NotebookChatView:
             logger.info("could not mark %s read: %s", chat, exc)
 
     def _run(self, action: Callable[..., None], *args: str, cid: str = "") -> None:
-        """Run an action on the worker; a bug in it is logged (and fails its send), never lost."""
+        """Run an action on its worker (a send on the sender's); a bug in it is logged (and fails its
+        send), never lost."""
 
         def done(future: Future[None]) -> None:
             error = future.exception()
@@ -242,7 +271,8 @@ class NotebookChatView:
                 if cid:
                     self.widget.ack(cid, error=f"{type(error).__name__}: {error}")
 
-        self._worker.submit(action, *args).add_done_callback(done)
+        worker = self._sender if cid else self._worker
+        worker.submit(action, *args).add_done_callback(done)
 
     def _on_send(self, chat: str, text: str, cid: str) -> None:
         self._run(self._send, chat, text, cid, cid=cid)
@@ -285,6 +315,31 @@ class NotebookChatView:
             while len(self._pictures) > _PICTURES_KEPT:
                 self._pictures.popitem(last=False)
         self.widget.media(msg_id, url=url)
+
+    def _on_avatar(self, chat: str, sender: str) -> None:
+        with self._lock:
+            known = self._avatars.get(sender)
+        if known is not None:
+            self.widget.avatar(sender, url=known)
+            return
+        self._run(self._fetch_avatar, chat, sender)
+
+    def _fetch_avatar(self, chat: str, sender: str) -> None:
+        """A room sender's head image (webwxgeticon with the room), as a data URL built here."""
+        store = self.session.store
+        room = chat if chat.startswith("@@") else (store.user_name_of(chat) if store is not None else None)
+        try:
+            jpeg = self.session.head_image(sender, room=room if room and room.startswith("@@") else None)
+            url = image_data_url("data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"))
+        except (Error, ValueError) as exc:
+            # No picture: the view keeps the initials. Not kept here: a later view asks again.
+            self.widget.avatar(sender, error=str(exc) or type(exc).__name__)
+            return
+        with self._lock:
+            self._avatars[sender] = url
+            while len(self._avatars) > _AVATARS_KEPT:
+                self._avatars.popitem(last=False)
+        self.widget.avatar(sender, url=url)
 
     def _on_download(self, chat: str, msg_id: str) -> None:
         self._run(self._download, msg_id)

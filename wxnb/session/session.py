@@ -35,6 +35,7 @@ from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
+from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -52,6 +53,7 @@ from wxnb.protocol import (
     WebClient,
     WxError,
 )
+from wxnb.protocol.credentials import CGI_PATH
 from wxnb.session import paths
 from wxnb.session.actions import SessionActions
 from wxnb.session.errors import NotReady, SessionClosed, SyncFailed
@@ -682,18 +684,32 @@ class Session(SessionActions, SessionListeners):
         """
         return self._tables().contact_counts()
 
-    def head_image(self) -> bytes:
-        """The logged-in account's own head image (JPEG bytes), fetched from the server: one request.
+    def head_image(self, user_name: str | None = None, *, room: str | None = None) -> bytes:
+        """A head image (JPEG bytes), fetched from the server: one request. The logged-in account's
+        own by default; else that of ``user_name`` (a UserName of this login: a contact, a room, or
+        with ``room`` (the room's UserName) a member of that room, as the web page asks for a
+        sender's avatar in a room).
 
-        Example: ``Path("me.jpg").write_bytes(session.head_image())``
+        Example: ``Path("me.jpg").write_bytes(session.head_image())``,
+        ``session.head_image(message.sender, room=message.chat)``
 
         Raises:
-            NotReady: before login. ValueError: the account has no head image.
+            NotReady: before login. ValueError: the account has no head image, or ``user_name`` is
+            not a UserName (``@...``).
             WxError: the request failed (TransportError, ...), as for any request.
         """
         me, client = self._me, self._client
         if me is None or client is None or not self._ready.is_set():
             raise NotReady("the login has not finished: session.wait_ready()")
+        if user_name is not None:
+            if not user_name.startswith("@") or (room is not None and not room.startswith("@@")):
+                raise ValueError(
+                    f"pass a UserName of this login (@..., a room's @@...), not {user_name!r} / {room!r}"
+                )
+            query = urlencode(
+                [("seq", "0"), ("username", user_name)] + ([("chatroomid", room)] if room else [])
+            )
+            return client.get_head_image(f"{CGI_PATH}/webwxgeticon?{query}")
         if not me.head_img_url:
             raise ValueError("the server gave no head image for this account")
         return client.get_head_image(me.head_img_url)

@@ -54,6 +54,7 @@ SendCallback = Callable[[str, str, str], None]  # (chat id, text, client id)
 EarlierCallback = Callable[[str, str], None]  # (chat id, id of the oldest message the view holds)
 MediaCallback = Callable[[str, str], None]  # (chat id, message id)
 DownloadCallback = Callable[[str, str], None]  # (chat id, message id)
+AvatarCallback = Callable[[str, str], None]  # (chat id, sender's UserName)
 
 
 def _str(value: object, what: str) -> str:
@@ -239,6 +240,7 @@ class ChatWidget(anywidget.AnyWidget):
         self._earlier_callbacks: list[EarlierCallback] = []
         self._media_callbacks: list[MediaCallback] = []
         self._download_callbacks: list[DownloadCallback] = []
+        self._avatar_callbacks: list[AvatarCallback] = []
         self._dirty: dict[str, dict[str, object]] = {}  # rows changed since the last "rows" message
         self.on_msg(self._on_frontend_msg)
 
@@ -274,10 +276,20 @@ class ChatWidget(anywidget.AnyWidget):
             return self._rows.get(chat)
 
     def show_conversation(
-        self, chat: str, messages: Sequence[MessageView], has_earlier: bool = False, *, single: bool = False
+        self,
+        chat: str,
+        messages: Sequence[MessageView],
+        has_earlier: bool = False,
+        *,
+        single: bool = False,
+        me: str | None = None,
     ) -> None:
-        """Open ``chat`` with its last messages (at most :attr:`window_size` of them are kept)."""
+        """Open ``chat`` with its last messages (at most :attr:`window_size` of them are kept).
+
+        ``me``: the account's name in this conversation (its in-room display name), whose @mentions
+        are highlighted; None keeps :attr:`me` as it is."""
         wired = [m.to_wire() for m in messages][-self.window_size :]
+        name = None if me is None else _str(me, "me")  # checked first: a bad value changes nothing
         with self._lock:
             self._window = wired
             self._updates.flush()  # a list update already due goes first: the page sees one order
@@ -287,6 +299,8 @@ class ChatWidget(anywidget.AnyWidget):
                 self.has_earlier = bool(has_earlier)
                 if single:
                     self.single = True
+                if name is not None:
+                    self.me = name
 
     def append(self, chat: str, messages: Sequence[MessageView]) -> None:
         """New (or changed: revoked) messages of ``chat``; shown at once if it is the open one."""
@@ -331,6 +345,19 @@ class ChatWidget(anywidget.AnyWidget):
         else:
             self._post({"type": "media", "id": msg_id, "error": error or "no picture"})
 
+    def avatar(self, sender: str, *, url: str = "", error: str = "") -> None:
+        """Answer a view's avatar request: ``sender``'s head image as an image ``data:`` URL (checked
+        with :func:`~wxnb.widgets.images.image_data_url`), or why there is none (the view keeps
+        the initials).
+
+        Raises:
+            InvalidImageDataUrl: ``url`` is not a base64 PNG/JPEG/GIF/WebP data URL.
+        """
+        if url:
+            self._post({"type": "avatar", "sender": sender, "url": image_data_url(url)})
+        else:
+            self._post({"type": "avatar", "sender": sender, "error": error or "no picture"})
+
     def downloaded(self, msg_id: str, *, path: str = "", error: str = "") -> None:
         """Answer a view's Download: where the file was saved (a path on the kernel's machine), or why not."""
         if path:
@@ -369,6 +396,10 @@ class ChatWidget(anywidget.AnyWidget):
     def on_download(self, callback: DownloadCallback) -> Callable[[], None]:
         """Call ``callback(chat, msg_id)`` when a file is to be saved (answer: :meth:`downloaded`)."""
         return self._subscribe(self._download_callbacks, callback)
+
+    def on_avatar(self, callback: AvatarCallback) -> Callable[[], None]:
+        """Call ``callback(chat, sender)`` when a view needs a sender's avatar (answer: :meth:`avatar`)."""
+        return self._subscribe(self._avatar_callbacks, callback)
 
     def flush(self) -> None:
         """Apply pending (coalesced) updates now."""
@@ -436,6 +467,7 @@ class ChatWidget(anywidget.AnyWidget):
                 "earlier": self._earlier_callbacks,
                 "media": self._media_callbacks,
                 "download": self._download_callbacks,
+                "avatar": self._avatar_callbacks,
             }
             callbacks = list(table.get(str(kind), []))
         if kind == "open":
@@ -459,6 +491,11 @@ class ChatWidget(anywidget.AnyWidget):
             if not isinstance(msg_id, str) or not msg_id:
                 return
             args = (chat, msg_id)
+        elif kind == "avatar":
+            sender = content.get("sender")
+            if not isinstance(sender, str) or not sender:
+                return
+            args = (chat, sender)
         else:
             return
         for callback in callbacks:

@@ -208,6 +208,7 @@ export function applyAck(window, ack) {
       out.splice(at, 1); // the echo already drew it
       return out;
     }
+    if (bubble.status === "sent" && bubble.id === id) return window; // the echo settled it: unchanged
     out[at] = { ...bubble, id, status: "sent", error: undefined };
   } else if (bubble.status === "pending") {
     out[at] = { ...bubble, status: "failed", error: ack.error ?? "not sent" };

@@ -205,7 +205,8 @@ def test_waits_keep_the_widget_alive_and_a_saved_notebook_has_no_code(
         page.locator(CELL).nth(TIMEOUT).screenshot(path=str(screenshots / f"e2e-wait-timeout-{app}.png"))
         run_cell(page, EXPIRES)
         expires_at = int(output_text(page, EXPIRES).strip())
-        assert countdown_error_s(page, OTHER, expires_at) <= CLOCK_SLACK_S
+        off = countdown_error_s(page, OTHER, expires_at)
+        assert off <= CLOCK_SLACK_S, f"the countdown is {off:.1f} s off after a busy kernel"
 
         # Saved with widget state while logged in (the saved status line says "online").
         saved = json.dumps(save_notebook(page, e2e.notebook))

@@ -619,3 +619,20 @@ def test_the_static_form_is_text_even_when_the_name_looks_like_html() -> None:
     bundle = ended_bundle('<img src=x onerror="alert(1)">', "kernel shut down")
     assert "<img" not in bundle["text/html"] and "&lt;img src=x" in bundle["text/html"]
     assert bundle["text/plain"].startswith('wxnb login: <img src=x onerror="alert(1)"> — closed:')
+
+
+def test_a_login_the_phone_ended_keeps_its_reason_when_the_kernel_shuts_down(
+    sim: Simulator, tmp_path: Any, shown: Shown
+) -> None:
+    session, _ = widget_login(sim, tmp_path)
+    try:
+        sim.phone.confirm(new_qr(sim, set()))
+        session.wait_ready(DEADLINE)
+        sim.phone.logout()
+        reason = wait_until(lambda: session.status.logout_reason, what="logged out")
+        notebook_module._at_kernel_exit()
+        assert [u["text/plain"] for _, u in shown.updates] == [
+            f"wxnb login: Me 🐼 — logged out: {reason}; run the cell again"
+        ]
+    finally:
+        session.close()

@@ -89,7 +89,8 @@ def _at_kernel_exit() -> None:
     login becomes its static form while the page still listens."""
     for session in list(_SESSIONS):
         if not session._closed_reason:
-            session._closed_reason = "kernel shut down"
+            why = session.status.logout_reason  # the server ended it earlier: that is the reason
+            session._closed_reason = f"logged out: {why}" if why else "kernel shut down"
         session._end_displays()
 
 

@@ -301,9 +301,17 @@ def test_new_code_clicks_fold_into_one_code(sim: Simulator, tmp_path: Any, quiet
         for _ in range(20):  # an impatient person, while the code is on its way
             session.request_new_code()
         second = new_qr(sim, {first})
+        # The click cut the first code's poll on the client's side only: the simulator, like a server,
+        # holds a poll whose client went away until it has an answer (here: for the whole test). So
+        # "one poll held" is ambiguous (the stale one alone, before the second code's poll starts);
+        # counting both, then letting the first code lapse, leaves exactly the second code's poll.
+        wait_until(
+            lambda: len(sim.protocol.waiters) == 2, what="the second code's poll held beside the stale one"
+        )
+        sim.phone.expire(first)  # its held poll answers (to nobody) and is gone
         wait_until(
             lambda: len(sim.protocol.waiters) == 1 and widget.phase == "waiting",
-            what="the second code's poll to be held",
+            what="only the second code's poll held",
         )
         assert [p.uuid for p in sim.phone.pending_logins()][-1] == second
         assert fetching()  # no third code

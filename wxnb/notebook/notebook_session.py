@@ -4,9 +4,11 @@ The jupyter-scatter pattern: the user holds the session (tables, actions, events
 and :class:`NotebookSession` only adds ``.widget`` (the login and status view, made on first use),
 ``_repr_mimebundle_``, which delegates to it (the widget is drawn once per login; later ``session``
 at the end of a cell prints one line), waits that keep the widgets alive (``await session.ready()``,
-``await session.received(...)``), the close reason the status line shows, and the tables' compact
-view. Everything the widget draws comes through the session's public events (``on("login", ...,
-replay=True)``, ``"status"``, ``"contacts"``); the session imports nothing from here.
+``await session.received(...)``), the close reason the status line shows, the static form a shown
+login leaves once the session ends (``close()``, ``logout()``, the kernel shutting down: a saved
+notebook then shows why it ended, not "model not found"), and the tables' compact view. Everything
+the widget draws comes through the session's public events (``on("login", ..., replay=True)``,
+``"status"``, ``"contacts"``); the session imports nothing from here.
 
 Threads: widgets are made and displayed on the kernel's main thread only (:class:`NotMainThread`
 elsewhere); the session's thread only calls the view's handlers, which call the widget's

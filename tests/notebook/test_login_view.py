@@ -301,9 +301,17 @@ def test_new_code_clicks_fold_into_one_code(sim: Simulator, tmp_path: Any, quiet
         for _ in range(20):  # an impatient person, while the code is on its way
             session.request_new_code()
         second = new_qr(sim, {first})
+        # The click cut the first code's poll on the client's side only: the simulator, like a server,
+        # holds a poll whose client went away until it has an answer (here: for the whole test). So
+        # "one poll held" is ambiguous (the stale one alone, before the second code's poll starts);
+        # counting both, then letting the first code lapse, leaves exactly the second code's poll.
+        wait_until(
+            lambda: len(sim.protocol.waiters) == 2, what="the second code's poll held beside the stale one"
+        )
+        sim.phone.expire(first)  # its held poll answers (to nobody) and is gone
         wait_until(
             lambda: len(sim.protocol.waiters) == 1 and widget.phase == "waiting",
-            what="the second code's poll to be held",
+            what="only the second code's poll held",
         )
         assert [p.uuid for p in sim.phone.pending_logins()][-1] == second
         assert fetching()  # no third code
@@ -532,5 +540,107 @@ def test_a_pushed_login_says_to_confirm_on_the_phone(
         sim.phone.approve_push(pushed.uuid)
         session.wait_ready(DEADLINE)
         wait_until(lambda: widget.phase == "ready", what="ready after the push")
+    finally:
+        session.close()
+
+
+@dataclass
+class Shown:
+    """The outputs ``session.show()`` drew (display handles), and what each was later replaced with."""
+
+    updates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> Shown:
+    """IPython's ``display`` as a kernel has it: each display gets a handle whose ``update`` is recorded
+    (outside a kernel IPython prints the repr and returns no handle)."""
+    import IPython.display
+
+    record = Shown()
+
+    class Handle:
+        def __init__(self, display_id: str) -> None:
+            self.display_id = display_id
+
+        def update(self, obj: dict[str, str], raw: bool = False) -> None:
+            assert raw, "the static form is a ready mimebundle"
+            record.updates.append((self.display_id, obj))
+
+    def display(obj: object, display_id: object = None) -> Handle | None:
+        if display_id is not True:
+            return None
+        record.ids.append(f"out-{len(record.ids)}")
+        return Handle(record.ids[-1])
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    return record
+
+
+def test_close_replaces_the_shown_widget_with_its_static_form(
+    sim: Simulator, tmp_path: Any, shown: Shown
+) -> None:
+    session, _ = widget_login(sim, tmp_path)
+    sim.phone.confirm(new_qr(sim, set()))
+    session.wait_ready(DEADLINE)
+    session.show()  # drawn twice: both outputs are replaced
+    assert shown.updates == []  # live while the session runs
+    session.close()
+    session.close()  # once per output
+    text = "wxnb login: Me 🐼 — closed with session.close(); run the cell again"
+    assert [(i, u["text/plain"]) for i, u in shown.updates] == [("out-0", text), ("out-1", text)]
+    bundle = shown.updates[0][1]
+    assert set(bundle) == {"text/plain", "text/html"}  # no widget to look for after a reopen
+    assert "Me 🐼</b> — closed with session.close(); run the cell again</div>" in bundle["text/html"]
+    secrets = {c.skey for c in (s.creds for s in sim.world.sessions)} | {
+        c.pass_ticket for c in (s.creds for s in sim.world.sessions)
+    }
+    secrets.discard("")
+    assert secrets and not [s for s in secrets if s in json.dumps(bundle, ensure_ascii=False)]
+
+
+def test_the_kernel_shutting_down_replaces_every_shown_login(
+    sim: Simulator, tmp_path: Any, shown: Shown
+) -> None:
+    ready, _ = widget_login(sim, tmp_path / "1")
+    known = {new_qr(sim, set())}
+    sim.phone.confirm(next(iter(known)))
+    ready.wait_ready(DEADLINE)
+    waiting, _ = widget_login(sim, tmp_path / "2")
+    try:
+        new_qr(sim, known)
+        notebook_module._at_kernel_exit()  # what atexit runs when ipykernel shuts down
+        assert sorted(u["text/plain"] for _, u in shown.updates) == [
+            "wxnb login: Me 🐼 — closed: kernel shut down; run the cell again",
+            "wxnb login: not logged in — closed: kernel shut down; run the cell again",
+        ]
+    finally:
+        ready.close()
+        waiting.close()
+    assert len(shown.updates) == 2  # already replaced: closing adds nothing
+
+
+def test_the_static_form_is_text_even_when_the_name_looks_like_html() -> None:
+    from wxnb.widgets.login import ended_bundle
+
+    bundle = ended_bundle('<img src=x onerror="alert(1)">', "kernel shut down")
+    assert "<img" not in bundle["text/html"] and "&lt;img src=x" in bundle["text/html"]
+    assert bundle["text/plain"].startswith('wxnb login: <img src=x onerror="alert(1)"> — closed:')
+
+
+def test_a_login_the_phone_ended_keeps_its_reason_when_the_kernel_shuts_down(
+    sim: Simulator, tmp_path: Any, shown: Shown
+) -> None:
+    session, _ = widget_login(sim, tmp_path)
+    try:
+        sim.phone.confirm(new_qr(sim, set()))
+        session.wait_ready(DEADLINE)
+        sim.phone.logout()
+        reason = wait_until(lambda: session.status.logout_reason, what="logged out")
+        notebook_module._at_kernel_exit()
+        assert [u["text/plain"] for _, u in shown.updates] == [
+            f"wxnb login: Me 🐼 — logged out: {reason}; run the cell again"
+        ]
     finally:
         session.close()

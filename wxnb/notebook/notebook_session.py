@@ -4,9 +4,11 @@ The jupyter-scatter pattern: the user holds the session (tables, actions, events
 and :class:`NotebookSession` only adds ``.widget`` (the login and status view, made on first use),
 ``_repr_mimebundle_``, which delegates to it (the widget is drawn once per login; later ``session``
 at the end of a cell prints one line), waits that keep the widgets alive (``await session.ready()``,
-``await session.received(...)``), the close reason the status line shows, and the tables' compact
-view. Everything the widget draws comes through the session's public events (``on("login", ...,
-replay=True)``, ``"status"``, ``"contacts"``); the session imports nothing from here.
+``await session.received(...)``), the close reason the status line shows, the static form a shown
+login leaves once the session ends (``close()``, ``logout()``, the kernel shutting down: a saved
+notebook then shows why it ended, not "model not found"), and the tables' compact view. Everything
+the widget draws comes through the session's public events (``on("login", ..., replay=True)``,
+``"status"``, ``"contacts"``); the session imports nothing from here.
 
 Threads: widgets are made and displayed on the kernel's main thread only (:class:`NotMainThread`
 elsewhere); the session's thread only calls the view's handlers, which call the widget's
@@ -23,6 +25,7 @@ Example (what ``wxnb.login()`` does in a notebook)::
 
 from __future__ import annotations
 
+import atexit
 import base64
 import logging
 import sys
@@ -79,6 +82,18 @@ def _require_main_thread(what: str) -> None:
 
 #: Every NotebookSession of this kernel, to tell a close by a newer login of the same account.
 _SESSIONS: weakref.WeakSet[NotebookSession] = weakref.WeakSet()
+_EXIT_HOOKED = threading.Event()
+
+
+def _at_kernel_exit() -> None:
+    """The kernel is shutting down (ipykernel's shutdown ends in a normal exit, which runs atexit; this
+    runs before ipykernel's own exit hooks stop its IOPub thread, registered earlier): every shown
+    login becomes its static form while the page still listens."""
+    for session in list(_SESSIONS):
+        if not session._closed_reason:
+            why = session.status.logout_reason  # the server ended it earlier: that is the reason
+            session._closed_reason = f"logged out: {why}" if why else "kernel shut down"
+        session._end_displays()
 
 
 class NotebookSession(Session):
@@ -103,6 +118,10 @@ class NotebookSession(Session):
             register_table_view(get_ipython())
         self._shown_model = ""  # the model id of the widget last put in an output (drawn once per login)
         self._closed_reason = ""  # why it was closed, as the status line says it
+        # The outputs session.show() drew the widget in (IPython DisplayHandles): once the session ends
+        # they become its static form (docs/frontend.md, "When the session ends").
+        self._displays: list[Any] = []
+        self._displays_lock = threading.Lock()
         _SESSIONS.add(self)
         self._view: NotebookLoginView | None = None
         self._detach_view: list[Callable[[], None]] = []
@@ -218,9 +237,30 @@ class NotebookSession(Session):
         from IPython.display import display
 
         widget = self.widget
-        display(widget)  # type: ignore[no-untyped-call]
+        handle = display(widget, display_id=True)  # type: ignore[no-untyped-call]
         self._shown_model = widget.model_id
+        if handle is None:  # IPython without a shell prints the repr instead: nothing to replace later
+            return widget
+        with self._displays_lock:
+            self._displays.append(handle)
+        if not _EXIT_HOOKED.is_set():
+            _EXIT_HOOKED.set()
+            atexit.register(_at_kernel_exit)
         return widget
+
+    def _end_displays(self) -> None:
+        """Replace every output :meth:`show` drew with the static form of the ended login
+        (:func:`~wxnb.widgets.login.ended_bundle`): a notebook saved afterwards shows what it was and
+        why it ended, not "Error displaying widget: model not found". Any thread; once per output."""
+        with self._displays_lock:
+            handles, self._displays = self._displays, []
+        if not handles:
+            return
+        from wxnb.widgets.login import ended_bundle
+
+        bundle = ended_bundle(self.status.nickname, self._closed_reason)
+        for handle in handles:
+            handle.update(bundle, raw=True)
 
     def chat(self, to: object = None) -> ChatWidget:
         """A live chat widget: every conversation, or only ``to``'s (a name, key, row or UserName, as
@@ -263,11 +303,13 @@ class NotebookSession(Session):
             super().close()
         else:
             super().close(timeout)
+        self._end_displays()
 
     def logout(self) -> None:
         """:meth:`Session.logout <wxnb.session.Session.logout>`; the status line says it was this call."""
         self._closed_reason = self._closed_reason or "logged out with session.logout()"
         super().logout()
+        self._end_displays()
 
     def _why_closed(self) -> str:
         if threading.current_thread() is threading.main_thread():

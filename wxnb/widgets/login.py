@@ -18,6 +18,7 @@ shows "online" from saved state.
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import threading
@@ -35,7 +36,16 @@ from wxnb.widgets.errors import WidgetInputError
 from wxnb.widgets.heartbeat import HEARTBEAT, Heartbeat
 from wxnb.widgets.images import image_data_url, qr_svg_data_url
 
-__all__ = ["PHASES", "STATUS_STATES", "LoginWidget", "Phase", "StatusState", "StatusView", "describe_text"]
+__all__ = [
+    "PHASES",
+    "STATUS_STATES",
+    "LoginWidget",
+    "Phase",
+    "StatusState",
+    "StatusView",
+    "describe_text",
+    "ended_bundle",
+]
 
 _log = logging.getLogger(__name__)
 
@@ -193,6 +203,42 @@ def describe_text(phase: str, status: dict[str, Any], message: str = "") -> str:
         state = f"{state}: {reason}"
     name = status.get("nickname") or "logged in"
     return f"{name}, {state} · {_counts_text(status)}"
+
+
+#: What the static form of an ended login looks like: the page's own colours where there are any.
+_ENDED_STYLE: Final = (
+    "font-family: var(--jp-ui-font-family, sans-serif); font-size: var(--jp-ui-font-size1, 13px); "
+    "color: var(--jp-ui-font-color2, #616161); border-left: 3px solid var(--jp-border-color1, #bdbdbd); "
+    "padding: 4px 10px; margin: 2px 0"
+)
+
+
+def ended_bundle(name: str, reason: str) -> dict[str, str]:
+    """The static form a login output is replaced with once its session ended (``text/plain`` and
+    ``text/html``): what it was and why it ended, so a notebook saved afterwards shows that instead of
+    a widget whose model is gone ("Error displaying widget: model not found"). It carries words only:
+    no code, no secret, no widget.
+
+    >>> ended_bundle("阿杰", "kernel shut down")["text/plain"]
+    'wxnb login: 阿杰 — closed: kernel shut down; run the cell again'
+    >>> ended_bundle("", "logged out with session.logout()")["text/plain"]
+    'wxnb login: not logged in — logged out with session.logout(); run the cell again'
+
+    Args:
+        name: the account's nickname ("" before the login finished).
+        reason: why it ended, in plain words; a reason that is not already "closed …", "logged out …"
+            or "replaced …" reads "closed: <reason>".
+    """
+    what = f"wxnb login: {name or 'not logged in'}"
+    why = reason.strip() or "the session ended"
+    if not why.startswith(("closed", "logged out", "replaced")):
+        why = f"closed: {why}"
+    text = f"{what} — {why}; run the cell again"
+    markup = (
+        f'<div class="wxnb-login-ended" style="{_ENDED_STYLE}">'
+        f"<b>{html.escape(what)}</b> — {html.escape(why)}; run the cell again</div>"
+    )
+    return {"text/plain": text, "text/html": markup}
 
 
 class LoginWidget(anywidget.AnyWidget):

@@ -4,7 +4,7 @@
 // Every name, text and file name goes in with textContent; links only http(s), rel="noopener noreferrer";
 // no innerHTML anywhere (docs/frontend.md, "Chat widget").
 import {
-  applyAck, atBottom, badgeText, enterAction, filterConversations, mergeMessages, mergeRows,
+  applyAck, atBottom, badgeText, enterAction, filterConversations, mergeMessages, mergeRows, prependPage,
   pendingMessage, safeHref, sendable, sortConversations, splitMentions, typeLabel, WINDOW,
 } from "./lib/chat.js";
 import { safeImageUrl } from "./lib/dataurl.js";
@@ -521,7 +521,7 @@ function render({ model, el }) {
       else schedule();
     } else if (content.type === "earlier") {
       keepFromBottom = scroller.scrollHeight - scroller.scrollTop;
-      window = mergeMessages(window, content.messages || []);
+      window = prependPage(window, content.messages || []);
       hasEarlier = Boolean(content.has_earlier);
       schedule();
     } else if (content.type === "window") {

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
   applyAck, atBottom, badgeText, enterAction, filterConversations, layoutMessages, mergeMessages,
-  pendingMessage, previewOf, safeHref, sendable, sortConversations, totalUnread, typeLabel,
+  pendingMessage, prependPage, previewOf, safeHref, sendable, sortConversations, totalUnread, typeLabel,
   GROUP_GAP_MS, IME_GRACE_MS,
 } from "../src/lib/chat.js";
 
@@ -85,6 +85,16 @@ test("merging: each id once, in time order, bounded from the old end", () => {
   assert.deepEqual(mergeMessages(w, [msg("0", 0)]).map((m) => m.id), ["0", "1", "2", "3", "4"]);
   // A revoke marks the message in place.
   assert.equal(mergeMessages(w, [msg("2", 2, { revoked: true })]).find((m) => m.id === "2")?.revoked, true);
+});
+
+test("an earlier page goes above the window, even where times tie (a burst within one second)", () => {
+  const w = [msg("m3", T), msg("m4", T), msg("m5", T + 1000)];
+  const page = [msg("m1", T), msg("m2", T), msg("m3", T)];
+  assert.deepEqual(prependPage(w, page).map((m) => m.id), ["m1", "m2", "m3", "m4", "m5"]);
+  // An older page by time still sorts by time; the window's own copy of a message is kept.
+  const revoked = [msg("m3", T, { revoked: true })];
+  assert.equal(prependPage(revoked, [msg("m3", T)])[0].revoked, true);
+  assert.deepEqual(prependPage(w, [msg("m0", T - 5000)]).map((m) => m.id), ["m0", "m3", "m4", "m5"]);
 });
 
 test("a send: pending, then the echo replaces it (never two bubbles), then the ack changes nothing", () => {

@@ -191,6 +191,19 @@ export function mergeMessages(window, incoming, limit = Infinity) {
 }
 
 /**
+ * The window after a page of earlier messages (load earlier) arrives: the page goes above, each id
+ * once. The page's messages precede the window's even where their times tie (CreateTime counts
+ * seconds, so a burst shares one), which a merge by time alone would put below.
+ * @param {ChatMessage[]} window
+ * @param {ChatMessage[]} page  in time order, all older than the window's oldest
+ * @returns {ChatMessage[]}
+ */
+export function prependPage(window, page) {
+  const held = new Set(window.map((m) => m.id));
+  return byTime([...page.filter((m) => !held.has(m.id)), ...window]);
+}
+
+/**
  * A send acknowledged: the pending bubble of client id `cid` becomes sent (with the server's id) or
  * failed (with the error). When the echo got there first the bubble is already sent: nothing doubles.
  * @param {ChatMessage[]} window

@@ -9,26 +9,37 @@ first one, so the kernel's archive has them all. ``session.chat()`` is shown in 
    ``setTimeout(0)`` queued from the next ``requestAnimationFrame``, i.e. after that frame).
    Median and worst of several opens, each after opening a short conversation. Target ≤ 200 ms.
 2. ``chat.live_max_long_task_ms``: the phone sends RATE messages a second for SECONDS seconds into
-   the open conversation; the largest long task (PerformanceObserver ``longtask``) meanwhile.
-   Target: none over 50 ms. With it: ``shown`` (distinct messages that appeared), ``in_order``
+   the open conversation; the largest long task (PerformanceObserver ``longtask``) meanwhile, with
+   their count, sum and durations. Target: none over 50 ms. ``chat.live_long_task_where_ms``: where
+   the time inside them went, from a CPU profile of the phase (see :class:`Profiler`), and the whole
+   phase's time by origin and top functions (``--trace PATH`` adds Chromium's timeline: layout,
+   paint, intersection observers...). With it: ``shown`` (distinct messages that appeared), ``in_order``
    (first appearances in send order, and every snapshot of the pane in order), ``duplicates``
    (the most bubbles of one message at once, minus one). Target: all shown, in order, once.
 3. ``chat.new_view_state_kb``: a second page opens the notebook and shows the same widget: the
    bytes of the kernel's websocket frames that carry the widget's model id (its state and the answer
    to the view's ``hello``), until the list shows every conversation. Target ≤ 300 KB for 1,000.
 4. ``chat.send_sent_ms``: Enter in the composer → the bubble drawn as sent (no "Sending…" left),
-   against the simulator through the kernel. Median and worst. Target ≤ 100 ms.
+   against the simulator through the kernel. Median, p90 and worst. Target ≤ 100 ms.
+
+``--nodelay`` runs the Jupyter server with TCP_NODELAY on its kernel websockets (``NODELAY_CONFIG``):
+the figures without Nagle's algorithm holding small frames for the browser's delayed ACK.
+``--hops`` measures only ``chat.kernel_to_page_ms``: a kernel thread posts a comm message every 5 ms;
+their arrival at a ZMQ subscriber of the kernel's iopub, at Chromium's websocket and at the page's
+handler (gaps over 12 ms, median gap; latency from the kernel's send). No simulator.
 
 Full run: 1,000 conversations, 10,000 messages in one, 50/s for 10 s, 5 opens, 20 sends.
 ``--short`` (CI): 200 conversations, 2,000 messages, 50/s for 2 s, 3 opens, 5 sends.
 Needs what the browser tests need (the test extra, /usr/bin/chromium, the built bundle).
 
-Usage: python bench/bench_chat.py [--short]
+Usage: python bench/bench_chat.py [--short] [--nodelay] [--throttle RATE] [--trace PATH] [--hops]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import itertools
 import json
 import statistics
 import sys
@@ -342,6 +353,114 @@ def bench_send(page: Any, rounds: int) -> None:
            rounds=rounds)  # fmt: skip
 
 
+#: ``--hops``: a bare widget whose kernel thread posts a comm message every 5 ms.
+HOPS_NOTEBOOK = "bench-hops.ipynb"
+HOPS_COUNT = 200
+HOPS_CELLS = [
+    "import threading, time\nimport anywidget\n"
+    "class Probe(anywidget.AnyWidget):\n"
+    "    _esm = ('export default { render({model, el}) { window.__hops = [];'\n"
+    "            ' model.on(\"msg:custom\", (m) =>'\n"
+    "            ' window.__hops.push([m.i, performance.timeOrigin + performance.now()]));'\n"
+    "            ' el.textContent = \"probe\"; } }')\n"
+    "probe = Probe()\nprobe",
+    "from ipykernel import get_connection_file\nprint(get_connection_file())",
+    "sent = []\n"
+    "def post():\n"
+    f"    for i in range({HOPS_COUNT}):\n"
+    "        sent.append(time.time() * 1000)\n"
+    "        probe.send({'i': i})\n"
+    "        time.sleep(0.005)  # bench pacing: one message every 5 ms\n"
+    "threading.Thread(target=post, daemon=True).start()",
+    "import json\nprint(json.dumps(sent))",
+]
+
+
+def bench_hops(page: Any, lab: Any) -> None:
+    """Where kernel → page comm messages bunch up: the kernel's send, a ZMQ SUB of the kernel's
+    iopub (what the Jupyter server reads), Chromium's websocket (CDP) and the page's handler."""
+    import threading
+
+    import zmq
+
+    open_notebook(page, lab, HOPS_NOTEBOOK)
+    run_cell(page, 0)
+    run_cell(page, 1)
+    output = page.locator(f"{PANEL} .jp-Cell").nth(1).locator(".jp-OutputArea-output pre")
+    connection = json.loads(Path((output.text_content() or "").strip()).read_text())
+    context = zmq.Context()
+    sub = context.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.setsockopt(zmq.RCVTIMEO, 200)
+    sub.connect(f"tcp://127.0.0.1:{connection['iopub_port']}")
+    at_sub: dict[int, float] = {}
+    done, subscribed = threading.Event(), threading.Event()
+
+    def listen() -> None:
+        while not done.is_set():
+            try:
+                frames = sub.recv_multipart()
+            except zmq.Again:
+                continue
+            now = time.time() * 1000
+            subscribed.set()
+            content = json.loads(frames[frames.index(b"<IDS|MSG>") + 5])
+            data = content.get("data")
+            if isinstance(data, dict) and data.get("method") == "custom":
+                at_sub[int(data["content"]["i"])] = now
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    at_socket: list[float] = []
+
+    def on_frame(event: dict[str, Any]) -> None:
+        payload = event["response"]["payloadData"]
+        if event["response"].get("opcode") == 2:
+            payload = base64.b64decode(payload).decode("utf-8", "replace")
+        if '"custom"' in payload and '"i"' in payload:
+            at_socket.append(float(event["timestamp"]) * 1000)  # the browser's clock: gaps only
+
+    cdp.on("Network.webSocketFrameReceived", on_frame)
+    try:
+        # The SUB socket's subscription reaches the kernel asynchronously: a cell's output shows it is.
+        deadline = time.monotonic() + 10
+        while not subscribed.is_set():
+            if time.monotonic() > deadline:
+                raise SystemExit("the iopub subscriber saw nothing from the kernel in 10 s")
+            run_cell(page, 1)
+        run_cell(page, 2)
+        wait_for_js(page, f"() => (window.__hops || []).length >= {HOPS_COUNT}", deadline=STEP)
+        at_page = {int(i): float(t) for i, t in page.evaluate("() => window.__hops")}
+        run_cell(page, 3)
+        sent_out = page.locator(f"{PANEL} .jp-Cell").nth(3).locator(".jp-OutputArea-output pre")
+        sent = [float(t) for t in json.loads(sent_out.text_content() or "[]")]
+    finally:
+        done.set()
+        listener.join()
+        sub.close(0)
+        context.term()
+        cdp.detach()
+
+    def shape(times: list[float]) -> dict[str, float]:
+        ordered = sorted(times)
+        gaps = [b - a for a, b in itertools.pairwise(ordered)]
+        return {
+            "gaps_over_12ms": sum(g > 12 for g in gaps),
+            "median_gap_ms": round(statistics.median(gaps), 1),
+        }
+
+    to_sub = [at_sub[i] - sent[i] for i in range(len(sent)) if i in at_sub]
+    to_page = [at_page[i] - sent[i] for i in range(len(sent)) if i in at_page]
+    figure("chat.kernel_to_page_ms", statistics.median(to_page), "ms", "even, like the kernel's sends",
+           p90_ms=round(percentile(to_page, 90), 1), max_ms=round(max(to_page), 1),
+           to_iopub_p50_ms=round(statistics.median(to_sub), 1),
+           to_iopub_p90_ms=round(percentile(to_sub, 90), 1),
+           kernel=shape(sent), iopub=shape(list(at_sub.values())), websocket=shape(at_socket),
+           page=shape(list(at_page.values())), messages=len(sent), every_ms=5)  # fmt: skip
+
+
 def bench_new_view(browser: Any, lab: Any, model_id: str, conversations: int) -> None:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
@@ -386,6 +505,17 @@ def main() -> None:
         help="run the Jupyter server with TCP_NODELAY on its kernel websockets (see NODELAY_CONFIG)",
     )
     parser.add_argument("--trace", type=Path, help="write a Chromium trace of the live phase to TRACE")
+    parser.add_argument(
+        "--throttle",
+        type=float,
+        default=1.0,
+        help="slow the page's CPU RATE times (CDP Emulation.setCPUThrottlingRate): a loaded machine",
+    )
+    parser.add_argument(
+        "--hops",
+        action="store_true",
+        help="only trace kernel -> page delivery of comm messages, hop by hop (no simulator)",
+    )
     args = parser.parse_args()
     friends, big = (200, 2_000) if args.short else (1_000, 10_000)
     seconds, opens, sends = (2.0, 3, 5) if args.short else (10.0, 5, 20)
@@ -398,10 +528,19 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="bench-chat-"))
     write_notebook(root / NOTEBOOK, CELLS)
+    write_notebook(root / HOPS_NOTEBOOK, HOPS_CELLS)
     if args.nodelay:
         config = root / ".jupyter-state" / "config"  # running_jupyterlab's JUPYTER_CONFIG_DIR
         config.mkdir(parents=True)
         (config / "jupyter_server_config.py").write_text(NODELAY_CONFIG)
+    if args.hops:
+        with running_jupyterlab(root) as lab, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+            try:
+                bench_hops(browser.new_context().new_page(), lab)
+            finally:
+                browser.close()
+        return
     with Simulator(crowd(friends), hold=2.0, auto_confirm=0.05, sync_batch=500) as sim:
         env = {
             "WXNB_E2E_SIM": sim.base_url,
@@ -416,6 +555,9 @@ def main() -> None:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
             try:
                 page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+                if args.throttle != 1.0:
+                    throttle = page.context.new_cdp_session(page)
+                    throttle.send("Emulation.setCPUThrottlingRate", {"rate": args.throttle})
                 open_notebook(page, lab, NOTEBOOK)
                 run_cell(page, 0)
                 run_cell(page, 1)

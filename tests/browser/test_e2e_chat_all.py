@@ -31,8 +31,6 @@ from wxnb.sim.spec import AccountSpec, FriendSpec, PersonSpec, WorldSpec
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-#: The kernel archiving everything the phone wrote (webwxsync, 500 a reply).
-FILLED = Deadline("the archive filled", 180_000)
 #: One step through the kernel: a conversation opened, a page loaded, a message drawn.
 STEP = Deadline("a chat step through the kernel", 30_000)
 FRIENDS = 4

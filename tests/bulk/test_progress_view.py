@@ -35,3 +35,13 @@ def test_cancel_button_and_text_is_escaped(sim: Simulator, session: Session) -> 
     assert not [e for e in sim.world.outbox_since(0) if e.endpoint == "webwxoplog"]
     wait_until(lambda: "cancelled" in view_label.value, what="the cancelled state drawn")
     assert "<b>" not in view_label.value.replace("<span class='wxnb-bulk-progress'>", "")
+
+
+def test_the_plain_text_form_is_the_runs_line(sim: Simulator, session: Session) -> None:
+    run = BulkRun(plan_remarks(session, {"Annie ✨": "A"}), pace=0.01)
+    run.pause()
+    widget = bulk_progress(run.start())
+    assert repr(widget) == f"wxnb bulk: {run.progress.describe()}"
+    assert repr(widget).startswith("wxnb bulk: 0/1 done")
+    run.cancel()
+    run.wait(30)

@@ -223,3 +223,13 @@ def test_opening_a_conversation_sets_the_name_whose_mentions_are_marked(widget: 
     assert widget.me == "小明在群里"
     with pytest.raises(WidgetInputError):
         widget.show_conversation("r:a", [], me=3)  # type: ignore[arg-type]
+
+
+def test_the_plain_text_form_says_what_it_is_and_shows_no_message(widget: ChatWidget) -> None:
+    assert repr(widget) == "wxnb chat: no conversations"
+    ann = ConversationView("p:a", "Ann", "person", unread=2)
+    widget.set_conversations([ann, ConversationView("r:b", "Club", "room", unread=1)])
+    widget.show_conversation("p:a", [message(1, text="a private word")])
+    shown = repr(widget)
+    assert shown == "wxnb chat: 2 conversations, 3 unread · open: Ann"
+    assert "private" not in widget._repr_mimebundle_()[0]["text/plain"]  # type: ignore[index]

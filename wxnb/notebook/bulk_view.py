@@ -16,7 +16,10 @@ from __future__ import annotations
 import html
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
+
+import ipywidgets as w
 
 from wxnb.notebook.notebook_session import NotMainThread
 
@@ -29,14 +32,24 @@ _MIN_INTERVAL: Final = 0.1  # at most ten redraws a second
 _FINAL: Final = ("finished", "cancelled", "stopped")
 
 
+class BulkProgressBox(w.VBox):  # type: ignore[misc]
+    """The displayed box; its plain-text form (viewers without widgets, a saved notebook) is the
+    run's line, e.g. ``wxnb bulk: 12/300 done: 11 verified, 1 failed; running, ETA 1h12m``."""
+
+    def __init__(self, children: list[Any], describe: Callable[[], str]) -> None:
+        super().__init__(children)
+        self._describe = describe
+
+    def __repr__(self) -> str:
+        return f"wxnb bulk: {self._describe()}"
+
+
 class BulkProgressView:
     """The ipywidgets view of one run; ``.widget`` is what a notebook displays."""
 
     def __init__(self, run: BulkRun) -> None:
         if threading.current_thread() is not threading.main_thread():
             raise NotMainThread("make the progress view on the kernel's main thread (in a cell)")
-        import ipywidgets as w
-
         self.run = run
         self.label = w.HTML()
         self.bar = w.IntProgress(min=0, max=max(1, run.progress.total), description="", bar_style="info")
@@ -46,7 +59,8 @@ class BulkProgressView:
         self.pause.on_click(lambda _: run.pause())
         self.resume.on_click(lambda _: run.resume())
         self.cancel.on_click(lambda _: run.cancel())
-        self.widget = w.VBox([self.label, self.bar, w.HBox([self.pause, self.resume, self.cancel])])
+        buttons = w.HBox([self.pause, self.resume, self.cancel])
+        self.widget = BulkProgressBox([self.label, self.bar, buttons], run.progress.describe)
         self._lock = threading.Lock()
         self._last = 0.0
         self._pending: Progress | None = None

@@ -365,6 +365,24 @@ class ChatWidget(anywidget.AnyWidget):
         else:
             self._post({"type": "download", "id": msg_id, "error": error or "not saved"})
 
+    def __repr__(self) -> str:
+        """What viewers without widgets show (the display's text/plain) and what a saved notebook keeps
+        of it: counts and the open conversation's name, never a message, e.g.
+        ``wxnb chat: 63 conversations, 5 unread · open: Ann``.
+
+        >>> ChatWidget()
+        wxnb chat: no conversations
+        """
+        with self._lock:
+            rows = list(self._rows.values())
+            names = {str(row["id"]): str(row["name"]) for row in rows}
+        unread = sum(int(row.get("unread", 0)) for row in rows)  # type: ignore[call-overload]
+        count = f"{len(rows):,} conversation{'' if len(rows) == 1 else 's'}" if rows else "no conversations"
+        parts = [count + (f", {unread:,} unread" if unread else "")]
+        if self.open_chat:
+            parts.append(f"open: {names.get(self.open_chat, 'a conversation')}")
+        return "wxnb chat: " + " · ".join(parts)
+
     @property
     def current_conversations(self) -> list[dict[str, object]]:
         """The conversation list as the views have it now, updates included (a copy)."""

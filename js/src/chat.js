@@ -244,7 +244,7 @@ function render({ model, el }) {
     item.dataset.kind = c.kind;
     if (c.id === openChat) item.setAttribute("aria-selected", "true");
     if (c.pinned) item.classList.add("wxnb-chat__item--pinned");
-    make("div", "wxnb-chat__avatar", item, (c.name || "?").slice(0, 1));
+    make("div", "wxnb-chat__avatar", item, initials(c.name)); // never half an emoji
     const body = make("div", "wxnb-chat__item-body", item);
     const top = make("div", "wxnb-chat__item-top", body);
     make("span", "wxnb-chat__name", top, c.name);

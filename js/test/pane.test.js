@@ -90,9 +90,12 @@ test("state beside the message (a file's Download) rebuilds its bubble when it c
   assert.deepEqual(draw(a.drawn, window, stampOf).built, ["m:1"]);
 });
 
-test("initials: the first character, whole, upper-cased; '?' for no name", () => {
+test("initials: the first character as a reader sees it, whole, upper-cased; '?' for no name", () => {
   assert.equal(initials("ann"), "A");
   assert.equal(initials("  老王"), "老");
-  assert.equal(initials("👨‍👩‍👧 family"), "👨");
+  assert.equal(initials("👨‍👩‍👧 family"), "👨‍👩‍👧");
+  assert.equal(initials("😺😺"), "😺");
+  assert.equal(initials("🇬🇧 London"), "🇬🇧");
   assert.equal(initials(""), "?");
+  assert.equal(initials("   "), "?");
 });

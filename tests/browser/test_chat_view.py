@@ -287,6 +287,13 @@ def test_search_filters_and_escape_clears_it_and_clicking_opens(harness: Harness
     assert {"type": "hello"} in sent(harness)
 
 
+def test_list_avatars_show_a_whole_first_character(harness: Harness) -> None:
+    # An emoji name's first character is two UTF-16 units (or more, with joiners): never half of it.
+    named = [*conversations(), ConversationView("p:000000000003", "😺😺", "person", last_time=T0_S - 5)]
+    mount(harness, chat_state(named, ROOM, []))
+    assert texts(harness, ".wxnb-chat__avatar") == ["家", "😺", "T", "A"]
+
+
 def picture_url() -> str:
     return "data:image/png;base64," + base64.b64encode(png_bytes(32, 3)).decode()
 

@@ -63,12 +63,16 @@ export function planPane(drawn, messages, stampOf = () => "", dayOf = localDay) 
   return { rows, gone };
 }
 
+/** Splits text into what a reader sees as characters (an emoji with its joiners, a flag: one). */
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
 /**
- * The initials shown in an avatar's box until its picture arrives: the first character of the name
- * (a whole emoji or CJK character, never half a surrogate pair), "?" for no name.
+ * The initials shown in an avatar's box until its picture arrives (the room senders' and the
+ * conversation list's): the first character of the name as a reader sees it (a whole emoji, flag or
+ * CJK character, never half a surrogate pair), "?" for no name.
  * @param {string} name
  */
 export function initials(name) {
-  const first = [...(name || "").trim()][0];
-  return first ? first.toUpperCase() : "?";
+  const first = GRAPHEMES.segment((name || "").trim())[Symbol.iterator]().next();
+  return first.done ? "?" : first.value.segment.toUpperCase();
 }

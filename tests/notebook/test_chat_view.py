@@ -280,3 +280,23 @@ def test_mentions_are_marked_with_the_accounts_name_in_the_room(
     widget = nb.chat(key_of(nb, "家人群 👨‍👩‍👧"))
     assert widget.me == "小熊猫 <b>"  # as members write it after "@"
     assert nb.chat("Annie ✨").me == nb.me.nickname  # a person's chat: the nickname
+
+
+def test_voice_and_video_bubbles_carry_their_length_live_and_when_opened(
+    sim: Simulator, nb: NotebookSession
+) -> None:
+    voice = sim.phone.send(("friend", ANN), kind="voice", fields={"voice_length_ms": 7250})
+    wait_until(lambda: voice in set(nb.messages.msg_id), what="the voice message")
+    widget = nb.chat("Annie ✨")
+    sent = capture(widget)
+    opened = {m["id"]: m for m in widget.window}
+    assert opened[voice]["type"] == "voice" and opened[voice]["dur"] == 7.25
+    video = sim.phone.send(("friend", ANN), kind="video", fields={"play_length_s": 62})
+    text = sim.phone.send(("friend", ANN), "and a text")
+
+    def appended() -> dict[str, dict[str, object]]:
+        return {m["id"]: m for c in sent if c["type"] == "append" for m in c["messages"]}  # type: ignore[attr-defined]
+
+    live = wait_until(lambda: appended() if {video, text} <= appended().keys() else None, what="both bubbles")
+    assert live[video]["dur"] == 62.0
+    assert "dur" not in live[text]

@@ -375,12 +375,12 @@ class ChatWidget(anywidget.AnyWidget):
         """
         with self._lock:
             rows = list(self._rows.values())
-            names = {str(row["id"]): str(row["name"]) for row in rows}
+            shown = self._rows.get(self.open_chat) if self.open_chat else None
         unread = sum(int(row.get("unread", 0)) for row in rows)  # type: ignore[call-overload]
         count = f"{len(rows):,} conversation{'' if len(rows) == 1 else 's'}" if rows else "no conversations"
         parts = [count + (f", {unread:,} unread" if unread else "")]
         if self.open_chat:
-            parts.append(f"open: {names.get(self.open_chat, 'a conversation')}")
+            parts.append(f"open: {shown['name'] if shown else 'a conversation'}")
         return "wxnb chat: " + " · ".join(parts)
 
     @property

@@ -109,29 +109,37 @@ def item(name: str) -> str:
     return f"{CHAT} .wxnb-chat__item:has(.wxnb-chat__name:text-is('{name}'))"
 
 
-def open_conversation(page: Any, name: str, newest: str) -> float:
-    """Click ``name`` in the list; the ms from the click to the frame after ``newest`` was drawn."""
+def arm_timer(page: Any, *, start: str, bubbles: str, text: str, settled: bool = False) -> None:
+    """Make the page time from the next ``start`` on the chat ("click", or "Enter" for that key's
+    keydown: the event's ``timeStamp``) to the frame after an element matching ``bubbles`` reads
+    ``text`` (with ``settled``: and no bubble shows a status, such as "Sending…"), i.e. a
+    ``setTimeout(0)`` queued from the next ``requestAnimationFrame``. :func:`result` reads the ms."""
     page.evaluate(
-        """([sel, newest]) => {
+        """([sel, start, bubbles, text, settled]) => {
           const root = document.querySelector(sel);
           window.__result = undefined;
-          {
-            let t0 = null;
-            root.addEventListener('click', (e) => { t0 = e.timeStamp; }, {capture: true, once: true});
-            const seen = () => [...root.querySelectorAll('.wxnb-chat__msg')]
-              .some((n) => n.textContent === newest);
-            const obs = new MutationObserver(() => {
-              if (t0 === null || !seen()) return;
-              obs.disconnect();
-              requestAnimationFrame(() => setTimeout(() => {
-                    window.__result = performance.now() - t0;
-                  }, 0));
-            });
-            obs.observe(root, {childList: true, subtree: true, characterData: true});
-          }
+          let t0 = null;
+          root.addEventListener(start === 'Enter' ? 'keydown' : start, (e) => {
+            if (t0 === null && (start !== 'Enter' || e.key === 'Enter')) t0 = e.timeStamp;
+          }, {capture: true});
+          const done = () => [...root.querySelectorAll(bubbles)].some((n) => n.textContent === text)
+            && (!settled || root.querySelectorAll('.wxnb-chat__status').length === 0);
+          const obs = new MutationObserver(() => {
+            if (t0 === null || !done()) return;
+            obs.disconnect();
+            requestAnimationFrame(() => setTimeout(() => {
+              window.__result = performance.now() - t0;
+            }, 0));
+          });
+          obs.observe(root, {childList: true, subtree: true, characterData: true});
         }""",
-        [CHAT, newest],
+        [CHAT, start, bubbles, text, settled],
     )
+
+
+def open_conversation(page: Any, name: str, newest: str) -> float:
+    """Click ``name`` in the list; the ms from the click to the frame after ``newest`` was drawn."""
+    arm_timer(page, start="click", bubbles=".wxnb-chat__msg", text=newest)
     page.locator(item(name)).click()
     return result(page)
 
@@ -322,30 +330,7 @@ def bench_send(page: Any, rounds: int) -> None:
     for i in range(rounds):
         text = f"bench send {i:03d}"
         box.fill(text)
-        page.evaluate(
-            """([sel, text]) => {
-              const root = document.querySelector(sel);
-              window.__result = undefined;
-              {
-                let t0 = null;
-                root.addEventListener('keydown', (e) => {
-                  if (e.key === 'Enter' && t0 === null) t0 = e.timeStamp;
-                }, {capture: true});
-                const sent = () => [...root.querySelectorAll('.wxnb-chat__msg--self')]
-                    .some((n) => n.textContent === text)
-                  && root.querySelectorAll('.wxnb-chat__status').length === 0;
-                const obs = new MutationObserver(() => {
-                  if (t0 === null || !sent()) return;
-                  obs.disconnect();
-                  requestAnimationFrame(() => setTimeout(() => {
-                    window.__result = performance.now() - t0;
-                  }, 0));
-                });
-                obs.observe(root, {childList: true, subtree: true, characterData: true});
-              }
-            }""",
-            [CHAT, text],
-        )
+        arm_timer(page, start="Enter", bubbles=".wxnb-chat__msg--self", text=text, settled=True)
         box.press("Enter")
         times.append(result(page))
     figure("chat.send_sent_ms", statistics.median(times), "ms", "<= 100 ms",

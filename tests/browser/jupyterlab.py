@@ -28,10 +28,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.browser.waits import Deadline, wait_for_js
-from tests.frontend import ROOT
+from tests.frontend import ROOT, ensure_bundle
+
+if TYPE_CHECKING:
+    from wxnb.sim.simulator import Simulator
 
 #: Starting the server (Python imports, extension discovery) on a busy 2-core machine.
 SERVER_START = Deadline("jupyterlab start", 90_000)
@@ -46,6 +49,15 @@ NOTEBOOK_SAVE = Deadline("notebook save", 30_000)
 
 #: The notebook on show (other open notebooks stay in the DOM, hidden).
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+#: Every cell stays in the DOM (no virtual scrolling), so each output can be looked at.
+EVERY_CELL_IN_DOM: Mapping[str, Mapping[str, object]] = {
+    "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}
+}
+#: Saved notebooks carry the widget state, as many people set it.
+SAVE_WIDGET_STATE: Mapping[str, Mapping[str, object]] = {
+    "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True}
+}
 
 DARK_THEME = "JupyterLab Dark"
 LIGHT_THEME = "JupyterLab Light"
@@ -207,6 +219,37 @@ def running_jupyterlab(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=20)
+
+
+@dataclass(frozen=True)
+class SimLab:
+    """A running server whose notebooks log in to ``sim``; ``notebook`` is the first one written."""
+
+    lab: JupyterLab
+    sim: Simulator
+    notebook: Path
+
+
+@contextmanager
+def running_on_simulator(
+    root_dir: Path,
+    sim: Simulator,
+    notebooks: Mapping[str, Sequence[str]],
+    *,
+    app: str = "lab",
+    settings: Mapping[str, Mapping[str, object]] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[SimLab]:
+    """Write ``notebooks`` (name → code cells) into ``root_dir`` and serve them (:func:`running_jupyterlab`)
+    with kernels that find the simulator's URL in ``$WXNB_E2E_SIM`` and a data directory in
+    ``$WXNB_E2E_DATA``. When the server has stopped, the simulator must have refused no request."""
+    ensure_bundle()  # the kernels import this checkout's wxnb: its front end must be built
+    for name, cells in notebooks.items():
+        write_notebook(root_dir / name, cells)
+    environment = {"WXNB_E2E_SIM": sim.base_url, "WXNB_E2E_DATA": str(root_dir / "data"), **(env or {})}
+    with running_jupyterlab(root_dir, env=environment, settings=settings, app=app) as lab:
+        yield SimLab(lab, sim, root_dir / next(iter(notebooks)))
+    assert sim.errors == []
 
 
 def write_notebook(path: Path, cells: Sequence[str]) -> Path:

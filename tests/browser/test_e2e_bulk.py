@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +19,10 @@ import pytest
 
 from tests.browser.jupyterlab import (
     PANEL,
-    JupyterLab,
+    SimLab,
     open_notebook,
     run_cell,
-    running_jupyterlab,
-    write_notebook,
+    running_on_simulator,
 )
 from tests.browser.waits import Deadline, wait_for_js
 from wxnb.sim.simulator import Simulator
@@ -51,22 +49,15 @@ LABEL = f"{PANEL} .wxnb-bulk-progress"
 COUNTS = re.compile(r"^(\d+)/(\d+) done: ")
 
 
-@dataclass
-class Lab:
-    lab: JupyterLab
-    sim: Simulator
-
-
 @pytest.fixture(scope="module")
-def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimLab]:
     root = tmp_path_factory.mktemp("e2e-bulk")
-    write_notebook(root / NOTEBOOK, CELLS)
     # "small": 50 friends, so a run at PACE lasts about half a minute.
-    with Simulator(scenario="small", seed=0, hold=2.0, auto_confirm=0.05) as sim:
-        env = {"WXNB_E2E_SIM": sim.base_url, "WXNB_E2E_DATA": str(root / "data")}
-        with running_jupyterlab(root, env=env) as lab:
-            yield Lab(lab, sim)
-        assert sim.errors == []
+    with (
+        Simulator(scenario="small", seed=0, hold=2.0, auto_confirm=0.05) as sim,
+        running_on_simulator(root, sim, {NOTEBOOK: CELLS}) as served,
+    ):
+        yield served
 
 
 def remark_writes(sim: Simulator) -> int:
@@ -147,7 +138,9 @@ def button(page: Any, name: str) -> Any:
     return page.locator(f"{PANEL} .jp-Cell").nth(VIEW).locator("button.widget-button", has_text=name)
 
 
-def test_progress_view_counts_eta_pause_resume_cancel(e2e: Lab, browser: object, screenshots: Path) -> None:
+def test_progress_view_counts_eta_pause_resume_cancel(
+    e2e: SimLab, browser: object, screenshots: Path
+) -> None:
     sim, errors = e2e.sim, []
     context = browser.new_context(viewport={"width": 1100, "height": 800})  # type: ignore[attr-defined]
     page = context.new_page()

@@ -9,7 +9,6 @@ the friend (the simulator's phone) and the person at the keyboard (Chromium). Sc
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +16,16 @@ import pytest
 
 from tests.browser.jupyterlab import (
     DARK_THEME,
+    EVERY_CELL_IN_DOM,
     PANEL,
-    JupyterLab,
+    SimLab,
     is_front_end_own_error,
     open_notebook,
     run_cell,
-    running_jupyterlab,
+    running_on_simulator,
     set_theme,
-    write_notebook,
 )
 from tests.browser.waits import Deadline, wait_for_js
-from tests.frontend import ensure_bundle
 from wxnb.sim.simulator import Simulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -49,26 +47,15 @@ CHAT = 3
 PAUSE_OVER = 4
 
 
-@dataclass
-class Lab:
-    lab: JupyterLab
-    sim: Simulator
-    notebook: Path
-    shot_prefix: str
-
-
 @pytest.fixture(scope="module", params=["lab", "notebook"], ids=["jupyterlab4", "notebook7"])
-def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    ensure_bundle()
+def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimLab]:
     app: str = request.param
     root = tmp_path_factory.mktemp(f"e2e-chat-{app}")
-    write_notebook(root / NOTEBOOK, CELLS)
-    with Simulator(scenario="tiny", seed=0, hold=2.0, auto_confirm=0.05) as sim:
-        env = {"WXNB_E2E_SIM": sim.base_url, "WXNB_E2E_DATA": str(root / "data")}
-        settings = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
-        with running_jupyterlab(root, env=env, settings=settings, app=app) as lab:
-            yield Lab(lab, sim, root / NOTEBOOK, "e2e-chat" if app == "lab" else "e2e-chat-notebook7")
-        assert sim.errors == []
+    with (
+        Simulator(scenario="tiny", seed=0, hold=2.0, auto_confirm=0.05) as sim,
+        running_on_simulator(root, sim, {NOTEBOOK: CELLS}, app=app, settings=EVERY_CELL_IN_DOM) as served,
+    ):
+        yield served
 
 
 def in_chat(selector: str) -> str:
@@ -84,7 +71,7 @@ def outbox_texts(sim: Simulator) -> list[str]:
     return [o.content for o in sim.world.outbox_since(0)]
 
 
-def test_chat_live_in_a_real_notebook(e2e: Lab, browser: object, screenshots: Path) -> None:
+def test_chat_live_in_a_real_notebook(e2e: SimLab, browser: object, screenshots: Path) -> None:
     sim, errors = e2e.sim, []
     context = browser.new_context(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()
@@ -159,9 +146,10 @@ def test_chat_live_in_a_real_notebook(e2e: Lab, browser: object, screenshots: Pa
         assert outbox_texts(sim).count("maybe later") == 1
         assert [b for b in bubbles(page) if b == "maybe later"] == ["maybe later"]
         chat = page.locator(CELL).nth(CHAT).locator(".wxnb-chat")
-        chat.screenshot(path=str(screenshots / f"{e2e.shot_prefix}-light.png"))
+        shot_prefix = "e2e-chat" if e2e.lab.app == "lab" else "e2e-chat-notebook7"
+        chat.screenshot(path=str(screenshots / f"{shot_prefix}-light.png"))
         set_theme(page, DARK_THEME)
-        chat.screenshot(path=str(screenshots / f"{e2e.shot_prefix}-dark.png"))
+        chat.screenshot(path=str(screenshots / f"{shot_prefix}-dark.png"))
         assert errors == []
     finally:
         context.close()

@@ -10,22 +10,20 @@ writes the history before the widget is shown, so it all comes from the kernel's
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from tests.browser.jupyterlab import (
+    EVERY_CELL_IN_DOM,
     PANEL,
-    JupyterLab,
+    SimLab,
     is_front_end_own_error,
     open_notebook,
     run_cell,
-    running_jupyterlab,
-    write_notebook,
+    running_on_simulator,
 )
 from tests.browser.waits import Deadline, wait_for_js
-from tests.frontend import ensure_bundle
 from wxnb.sim.simulator import Simulator
 from wxnb.sim.spec import AccountSpec, FriendSpec, PersonSpec, WorldSpec
 
@@ -60,24 +58,15 @@ def crowd() -> WorldSpec:
     )
 
 
-@dataclass
-class Lab:
-    lab: JupyterLab
-    sim: Simulator
-
-
 @pytest.fixture(scope="module", params=["lab", "notebook"], ids=["jupyterlab4", "notebook7"])
-def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    ensure_bundle()
+def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimLab]:
     app: str = request.param
     root = tmp_path_factory.mktemp(f"e2e-chat-all-{app}")
-    write_notebook(root / NOTEBOOK, CELLS)
-    with Simulator(crowd(), hold=2.0, auto_confirm=0.05, sync_batch=500) as sim:
-        env = {"WXNB_E2E_SIM": sim.base_url, "WXNB_E2E_DATA": str(root / "data")}
-        settings = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
-        with running_jupyterlab(root, env=env, settings=settings, app=app) as lab:
-            yield Lab(lab, sim)
-        assert sim.errors == []
+    with (
+        Simulator(crowd(), hold=2.0, auto_confirm=0.05, sync_batch=500) as sim,
+        running_on_simulator(root, sim, {NOTEBOOK: CELLS}, app=app, settings=EVERY_CELL_IN_DOM) as served,
+    ):
+        yield served
 
 
 def view(index: int) -> str:
@@ -112,7 +101,7 @@ def click_item(page: Any, index: int, name: str) -> None:
     page.locator(CELL).nth(index).locator(f".wxnb-chat__item:has(.wxnb-chat__name:text-is('{name}'))").click()
 
 
-def test_every_conversation_a_long_history_two_views_and_code_sends(e2e: Lab, browser: object) -> None:
+def test_every_conversation_a_long_history_two_views_and_code_sends(e2e: SimLab, browser: object) -> None:
     sim, errors = e2e.sim, []
     context = browser.new_context(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]
     page = context.new_page()

@@ -21,18 +21,18 @@ import pytest
 
 from tests.browser.jupyterlab import (
     DARK_THEME,
+    EVERY_CELL_IN_DOM,
     LIGHT_THEME,
     PANEL,
+    SAVE_WIDGET_STATE,
     JupyterLab,
     open_notebook,
     run_cell,
-    running_jupyterlab,
+    running_on_simulator,
     save_notebook,
     set_theme,
-    write_notebook,
 )
 from tests.browser.waits import Deadline, wait_for_js
-from tests.frontend import ensure_bundle
 from wxnb.sim.scenario import build_spec
 from wxnb.sim.simulator import Simulator
 
@@ -113,29 +113,20 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    ensure_bundle()  # the kernel imports this checkout's wxnb: its front end must be built
     root = tmp_path_factory.mktemp("e2e")
-    write_notebook(root / NOTEBOOK, CELLS)
     refusing_spec = build_spec("medium", seed=1)
     refusing_spec.person(refusing_spec.account.pid).web_blocked = True
+    # Saved notebooks carry the widget state, as many people set it: it must hold no code.
+    settings = {**SAVE_WIDGET_STATE, **EVERY_CELL_IN_DOM}
     with (
         Simulator(scenario="medium", seed=0, hold=5.0) as sim,
         Simulator(refusing_spec, hold=5.0) as refusing,
+        running_on_simulator(
+            root, sim, {NOTEBOOK: CELLS}, settings=settings, env={"WXNB_E2E_BLOCKED_SIM": refusing.base_url}
+        ) as served,
     ):
-        env = {
-            "WXNB_E2E_SIM": sim.base_url,
-            "WXNB_E2E_BLOCKED_SIM": refusing.base_url,
-            "WXNB_E2E_DATA": str(root / "data"),
-        }
-        settings = {
-            # Saved notebooks carry the widget state, as many people set it: it must hold no code.
-            "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True},
-            # Every cell stays in the DOM (no virtual scrolling), so each output can be looked at.
-            "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
-        }
-        with running_jupyterlab(root, env=env, settings=settings) as lab:
-            yield Lab(lab, sim, refusing, root / NOTEBOOK)
-        assert sim.errors == [] and refusing.errors == []
+        yield Lab(served.lab, sim, refusing, served.notebook)
+    assert refusing.errors == []
 
 
 def world_of(sim: Simulator) -> World:

@@ -9,19 +9,18 @@ Screenshots: ``test-output/e2e-notebook7-*.png``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.jupyterlab import (
-    JupyterLab,
+    EVERY_CELL_IN_DOM,
+    SimLab,
     is_front_end_own_error,
     open_notebook,
     run_cell,
-    running_jupyterlab,
-    write_notebook,
+    running_on_simulator,
 )
 from tests.browser.test_e2e_login import (
     SIM_WAIT,
@@ -36,7 +35,6 @@ from tests.browser.test_e2e_login import (
     world_of,
 )
 from tests.browser.waits import Deadline, wait_for_js
-from tests.frontend import ensure_bundle
 from wxnb.sim.simulator import Simulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -52,26 +50,19 @@ CELLS = [
 LOGIN, SHOW_AGAIN = 1, 2
 
 
-@dataclass
-class Lab:
-    lab: JupyterLab
-    sim: Simulator
-
-
 @pytest.fixture(scope="module")
-def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    ensure_bundle()
+def e2e(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimLab]:
     root = tmp_path_factory.mktemp("e2e-login-nb7")
-    write_notebook(root / NOTEBOOK, CELLS)
-    with Simulator(scenario="medium", seed=0, hold=5.0) as sim:
-        env = {"WXNB_E2E_SIM": sim.base_url, "WXNB_E2E_DATA": str(root / "data")}
-        settings = {"@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"}}
-        with running_jupyterlab(root, env=env, settings=settings, app="notebook") as lab:
-            yield Lab(lab, sim)
-        assert sim.errors == []
+    with (
+        Simulator(scenario="medium", seed=0, hold=5.0) as sim,
+        running_on_simulator(
+            root, sim, {NOTEBOOK: CELLS}, app="notebook", settings=EVERY_CELL_IN_DOM
+        ) as served,
+    ):
+        yield served
 
 
-def test_login_in_notebook7(e2e: Lab, browser: object, screenshots: Path) -> None:
+def test_login_in_notebook7(e2e: SimLab, browser: object, screenshots: Path) -> None:
     sim, errors = e2e.sim, []
     world = world_of(sim)
     context = browser.new_context(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]

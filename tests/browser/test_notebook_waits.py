@@ -14,25 +14,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.browser.jupyterlab import (
+    EVERY_CELL_IN_DOM,
     PANEL,
-    JupyterLab,
+    SAVE_WIDGET_STATE,
+    SimLab,
     is_front_end_own_error,
     open_notebook,
     run_cell,
-    running_jupyterlab,
+    running_on_simulator,
     save_notebook,
-    write_notebook,
 )
 from tests.browser.test_e2e_login import CELL, in_cell, new_code, qr_src, wait_for_qr
 from tests.browser.waits import Deadline, wait_for_js
-from tests.frontend import ensure_bundle
 from wxnb.sim.simulator import Simulator
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -79,28 +78,16 @@ ENDED = "wxnb login: not logged in — closed: kernel shut down; run the cell ag
 WIDGET_ERROR = "Error displaying widget"
 
 
-@dataclass
-class Lab:
-    lab: JupyterLab
-    sim: Simulator
-    notebook: Path
-
-
 @pytest.fixture(scope="module", params=["lab", "notebook"], ids=["jupyterlab4", "notebook7"])
-def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    ensure_bundle()
+def e2e(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimLab]:
     root = tmp_path_factory.mktemp(f"waits-{request.param}")
-    write_notebook(root / NOTEBOOK, CELLS)
-    write_notebook(root / ENDING, ENDING_CELLS)
-    with Simulator(scenario="tiny", seed=0, hold=5.0) as sim:
-        env = {"WXNB_E2E_SIM": sim.base_url, "WXNB_E2E_DATA": str(root / "data")}
-        settings = {
-            "@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": True},
-            "@jupyterlab/notebook-extension:tracker": {"windowingMode": "none"},
-        }
-        with running_jupyterlab(root, env=env, settings=settings, app=request.param) as lab:
-            yield Lab(lab, sim, root / NOTEBOOK)
-        assert sim.errors == []
+    notebooks = {NOTEBOOK: CELLS, ENDING: ENDING_CELLS}
+    settings = {**SAVE_WIDGET_STATE, **EVERY_CELL_IN_DOM}
+    with (
+        Simulator(scenario="tiny", seed=0, hold=5.0) as sim,
+        running_on_simulator(root, sim, notebooks, app=request.param, settings=settings) as served,
+    ):
+        yield served
 
 
 def start_cell(page: Any, index: int) -> None:
@@ -155,7 +142,7 @@ def countdown_error_s(page: Any, index: int, expires_at_ms: int) -> float:
 
 
 def test_waits_keep_the_widget_alive_and_a_saved_notebook_has_no_code(
-    e2e: Lab, browser: object, screenshots: Path
+    e2e: SimLab, browser: object, screenshots: Path
 ) -> None:
     sim, errors, app = e2e.sim, [], e2e.lab.app
     context = browser.new_context(viewport={"width": 1100, "height": 900})  # type: ignore[attr-defined]

@@ -47,9 +47,12 @@ __all__ = [
     "SecretsInNotebooks",
     "execute_notebooks",
     "find_secrets",
+    "free_port",
     "notebook_paths",
     "notebooks_dir",
     "serve_lab",
+    "stop_process",
+    "wait_for_server",
 ]
 
 #: When set, ``wxnb.demo()`` logs in to the simulator at this URL instead of starting its own.
@@ -214,7 +217,12 @@ def find_secrets(files: Iterable[Path], credentials: dict[str, set[str]]) -> lis
 # -- serving -------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server started next).
+
+    >>> 0 < free_port() < 65536
+    True
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -261,7 +269,7 @@ def serve_lab(
     if importlib.util.find_spec("jupyterlab") is None:
         raise NotebookFailed(_MISSING_EXTRA)
     root = working_copy(folder or notebooks_dir())
-    token, port = secrets.token_hex(24), _free_port()
+    token, port = secrets.token_hex(24), free_port()
     base = f"http://127.0.0.1:{port}"
     url = f"{base}/lab/tree/{FIRST_NOTEBOOK}?token={token}"
     command = [
@@ -274,7 +282,7 @@ def serve_lab(
     env = kernel_env({SCENARIO_ENV: scenario} if scenario else None)
     process = subprocess.Popen(command, cwd=root, env=env)
     try:
-        _wait_for_server(base, token, process, start_timeout)
+        wait_for_server(base, token, process, start_timeout)
         if ready is not None:
             ready(url)
         if open_browser if open_browser is not None else has_display():
@@ -286,16 +294,32 @@ def serve_lab(
                 process.wait()
         return process.returncode
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=20)
+        stop_process(process)
 
 
-def _wait_for_server(base: str, token: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """End a server started with :class:`subprocess.Popen`: terminate, then kill after 20 s; a
+    process that already ended is left as it is.
+
+    Example: ``stop_process(subprocess.Popen([sys.executable, "-m", "jupyterlab", ...]))``
+    """
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=20)
+
+
+def wait_for_server(base: str, token: str, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Return once the Jupyter server at ``base`` answers ``/api/status`` with ``token``.
+
+    Example: ``wait_for_server("http://127.0.0.1:8888", token, process, 120)``
+
+    Raises:
+        NotebookFailed: the process exited first, or ``timeout`` s passed.
+    """
     deadline = time.monotonic() + timeout
     request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
     while time.monotonic() < deadline:

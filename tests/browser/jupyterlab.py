@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from tests.browser.waits import Deadline, wait_for_js
 from tests.frontend import ROOT, ensure_bundle
+from wxnb.tutorials import NotebookFailed, free_port, stop_process, wait_for_server
 
 if TYPE_CHECKING:
     from wxnb.sim.simulator import Simulator
@@ -91,14 +91,6 @@ class JupyterLab:
             return json.loads(reply.read())
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _write_settings(
     settings_dir: Path,
     theme: str,
@@ -124,22 +116,10 @@ def _write_settings(
 
 
 def _wait_until_ready(base: str, token: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START.ms / 1000
-    request = urllib.request.Request(f"{base}/api/status", headers={"Authorization": f"token {token}"})
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise JupyterLabError(f"jupyter lab exited with {process.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(request, timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass  # not listening yet: poll again until the named deadline
-        # Polling an external process: a short pause between probes, bounded by the deadline above.
-        time.sleep(0.2)
-    raise JupyterLabError(
-        f"deadline {SERVER_START.name!r} ({SERVER_START.ms} ms) passed:\n{log.read_text()[-4000:]}"
-    )
+    try:
+        wait_for_server(base, token, process, SERVER_START.ms / 1000)
+    except NotebookFailed as exc:
+        raise JupyterLabError(f"{SERVER_START.name}: {exc}:\n{log.read_text()[-4000:]}") from exc
 
 
 @contextmanager
@@ -213,12 +193,7 @@ def running_jupyterlab(
         _wait_until_ready(base, token, process, log)
         yield JupyterLab(base=base, token=token, root_dir=root_dir, log=log, app=app)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+        stop_process(process)
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,31 @@ def _seconds(value: object) -> float:
     return float(pd.Timestamp(value).timestamp())  # type: ignore[arg-type]
 
 
+class _Recent:
+    """The latest ``limit`` data URLs by key (thumbnails, avatars), for redraws and later views; any
+    thread."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._urls: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            return self._urls.get(key)
+
+    def put(self, key: str, url: str) -> None:
+        with self._lock:
+            self._urls[key] = url
+            while len(self._urls) > self._limit:
+                self._urls.popitem(last=False)
+
+
+def _jpeg_url(jpeg: bytes) -> str:
+    """A JPEG from the server as the checked data: URL the page may show (ValueError if it is none)."""
+    return image_data_url("data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"))
+
+
 def _duration(row: Any) -> float | None:
     """A ``duration`` cell (seconds; NaN for none) as the widget takes it."""
     value = row.get("duration") if hasattr(row, "get") else None
@@ -88,8 +113,8 @@ class NotebookChatView:
         self.downloads = Path(downloads)  # where Download saves files (relative: to the kernel's cwd)
         self.session = session
         self._unread: dict[str, int] = {}
-        self._pictures: OrderedDict[str, str] = OrderedDict()  # msg_id -> data URL, the latest few
-        self._avatars: OrderedDict[str, str] = OrderedDict()  # sender -> data URL, the latest few
+        self._pictures = _Recent(_PICTURES_KEPT)  # msg_id -> thumbnail data URL
+        self._avatars = _Recent(_AVATARS_KEPT)  # sender -> head image data URL
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wxnb-chat")
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wxnb-chat-send")
@@ -295,8 +320,7 @@ class NotebookChatView:
         self.widget.earlier(chat, views, has_earlier=start > 0)
 
     def _on_media(self, chat: str, msg_id: str) -> None:
-        with self._lock:
-            known = self._pictures.get(msg_id)
+        known = self._pictures.get(msg_id)
         if known is not None:
             self.widget.media(msg_id, url=known)
             return
@@ -306,19 +330,15 @@ class NotebookChatView:
         """A thumbnail from the server (webwxgetmsgimg), as a data URL built here (never a remote URL)."""
         try:
             jpeg = self.session.message_image(msg_id)
-            url = image_data_url("data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"))
+            url = _jpeg_url(jpeg)
         except Error as exc:  # no picture: the bubble keeps its label, and says why
             self.widget.media(msg_id, error=str(exc))
             return
-        with self._lock:
-            self._pictures[msg_id] = url
-            while len(self._pictures) > _PICTURES_KEPT:
-                self._pictures.popitem(last=False)
+        self._pictures.put(msg_id, url)
         self.widget.media(msg_id, url=url)
 
     def _on_avatar(self, chat: str, sender: str) -> None:
-        with self._lock:
-            known = self._avatars.get(sender)
+        known = self._avatars.get(sender)
         if known is not None:
             self.widget.avatar(sender, url=known)
             return
@@ -330,15 +350,12 @@ class NotebookChatView:
         room = chat if chat.startswith("@@") else (store.user_name_of(chat) if store is not None else None)
         try:
             jpeg = self.session.head_image(sender, room=room if room and room.startswith("@@") else None)
-            url = image_data_url("data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii"))
+            url = _jpeg_url(jpeg)
         except (Error, ValueError) as exc:
             # No picture: the view keeps the initials. Not kept here: a later view asks again.
             self.widget.avatar(sender, error=str(exc) or type(exc).__name__)
             return
-        with self._lock:
-            self._avatars[sender] = url
-            while len(self._avatars) > _AVATARS_KEPT:
-                self._avatars.popitem(last=False)
+        self._avatars.put(sender, url)
         self.widget.avatar(sender, url=url)
 
     def _on_download(self, chat: str, msg_id: str) -> None:

@@ -399,6 +399,23 @@ class WebClient(LoginClient):
         url = build_url(creds.hosts.api + parts.path + (f"?{query}" if query else ""), [("skey", creds.skey)])
         return self._image(endpoint, url)
 
+    def get_user_head_image(self, user_name: str, *, room: str | None = None) -> bytes:
+        """The head image of ``user_name`` (a UserName of this login), as the web page asks for it
+        (webwxgeticon); with ``room`` (the room's UserName), that of a member of the room, who need
+        not be a contact.
+
+        Example: ``jpeg = client.get_user_head_image(message.sender, room=message.chat)``
+
+        Raises:
+            ValueError: ``user_name`` is not a UserName (``@...``), or ``room`` not a room's (``@@...``).
+        """
+        if not user_name.startswith("@") or (room is not None and not room.startswith("@@")):
+            raise ValueError(
+                f"pass a UserName of this login (@..., a room's @@...), not {user_name!r} / {room!r}"
+            )
+        params = [("seq", "0"), ("username", user_name)] + ([("chatroomid", room)] if room else [])
+        return self.get_head_image(build_url(f"{CGI_PATH}/webwxgeticon", params))
+
     def get_message_image(self, msg_id: str, *, thumbnail: bool = False) -> bytes:
         """The picture of an image (or sticker, video thumbnail) message (webwxgetmsgimg).
 

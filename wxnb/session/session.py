@@ -35,7 +35,6 @@ from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Protocol, Self
-from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -53,7 +52,6 @@ from wxnb.protocol import (
     WebClient,
     WxError,
 )
-from wxnb.protocol.credentials import CGI_PATH
 from wxnb.session import paths
 from wxnb.session.actions import SessionActions
 from wxnb.session.errors import NotReady, SessionClosed, SyncFailed
@@ -702,14 +700,7 @@ class Session(SessionActions, SessionListeners):
         if me is None or client is None or not self._ready.is_set():
             raise NotReady("the login has not finished: session.wait_ready()")
         if user_name is not None:
-            if not user_name.startswith("@") or (room is not None and not room.startswith("@@")):
-                raise ValueError(
-                    f"pass a UserName of this login (@..., a room's @@...), not {user_name!r} / {room!r}"
-                )
-            query = urlencode(
-                [("seq", "0"), ("username", user_name)] + ([("chatroomid", room)] if room else [])
-            )
-            return client.get_head_image(f"{CGI_PATH}/webwxgeticon?{query}")
+            return client.get_user_head_image(user_name, room=room)
         if not me.head_img_url:
             raise ValueError("the server gave no head image for this account")
         return client.get_head_image(me.head_img_url)

@@ -49,6 +49,30 @@ function link(parent, href, label) {
   return a;
 }
 
+/** Put `nodes` into `parent` in this order, moving only those out of place; every other child goes.
+ * A child that is not wanted is removed when the walk reaches it: left in place, it would stand in
+ * front of every later node and make each one move (a rebuilt list item did: 1,000 moves and a full
+ * relayout per update).
+ * @param {HTMLElement} parent @param {Node[]} nodes */
+function placeInOrder(parent, nodes) {
+  const wanted = new Set(nodes);
+  let cursor = parent.firstChild;
+  for (const node of nodes) {
+    while (cursor && !wanted.has(cursor)) {
+      const stale = cursor;
+      cursor = cursor.nextSibling;
+      stale.remove();
+    }
+    if (node === cursor) cursor = cursor.nextSibling;
+    else parent.insertBefore(node, cursor);
+  }
+  while (cursor) {
+    const next = cursor.nextSibling;
+    cursor.remove();
+    cursor = next;
+  }
+}
+
 /** A bubble's full time, on hover (one formatter: toLocaleString() builds one per call). */
 const FULL_TIME = new Intl.DateTimeFormat([], {
   year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
@@ -217,17 +241,22 @@ function render({ model, el }) {
   function avatarBox(line, msg) {
     const box = make("div", "wxnb-chat__face", line);
     box.setAttribute("aria-hidden", "true");
-    const letters = make("span", "wxnb-chat__face-initials", box, initials(msg.name || msg.sender));
+    make("span", "wxnb-chat__face-initials", box, initials(msg.name || msg.sender));
     const img = /** @type {HTMLImageElement} */ (make("img", "wxnb-chat__face-img", box));
     img.alt = "";
     img.dataset.avatar = msg.sender;
+    img.hidden = true;
     const url = safeImageUrl(avatarOf(msg.sender));
-    if (url) {
-      img.src = url;
-      letters.hidden = true;
-    } else {
-      img.hidden = true;
-    }
+    if (url) showFace(img, url);
+  }
+
+  /** An avatar box's picture arrived: it replaces the initials.
+   * @param {HTMLImageElement} img @param {string} url  a checked data: URL */
+  function showFace(img, url) {
+    img.src = url;
+    img.hidden = false;
+    const letters = img.previousElementSibling;
+    if (letters instanceof HTMLElement) letters.hidden = true;
   }
 
   const conversationOf = (/** @type {string} */ id) =>
@@ -272,24 +301,7 @@ function render({ model, el }) {
       items.set(c.id, { conv: c, today, selected, node });
       return node;
     });
-    // A rebuilt item's old node is dropped when the walk reaches it: left in place, it would stand
-    // in front of every later item and make each one move (1,000 moves and a full relayout).
-    const wanted = new Set(nodes);
-    let cursor = list.firstChild;
-    for (const node of nodes) {
-      while (cursor && !wanted.has(cursor)) {
-        const stale = cursor;
-        cursor = cursor.nextSibling;
-        stale.remove();
-      }
-      if (node === cursor) cursor = cursor.nextSibling;
-      else list.insertBefore(node, cursor);
-    }
-    while (cursor) {
-      const next = cursor.nextSibling;
-      cursor.remove();
-      cursor = next;
-    }
+    placeInOrder(list, nodes);
     if (items.size > 2 * convs.length + 64) {
       const live = new Set(convs.map((c) => c.id));
       for (const id of items.keys()) if (!live.has(id)) items.delete(id);
@@ -359,28 +371,14 @@ function render({ model, el }) {
       drawnFor = context;
     }
     const plan = planPane(drawn, window, stampOf);
-    for (const key of plan.gone) {
-      drawn.get(key)?.node.remove();
-      drawn.delete(key);
-    }
-    let at = rowsBox.firstChild;
-    for (const { key, row, state, build } of plan.rows) {
-      let node = drawn.get(key)?.node;
-      if (build) {
-        const fresh = buildRow(row, room, me);
-        if (node) node.replaceWith(fresh);
-        if (node === at) at = fresh;
-        node = fresh;
-        drawn.set(key, { ...state, node });
-      }
-      if (node === at) at = at.nextSibling;
-      else rowsBox.insertBefore(node, at);
-    }
-    while (at) {
-      const next = at.nextSibling;
-      at.remove();
-      at = next;
-    }
+    for (const key of plan.gone) drawn.delete(key); // their nodes go in placeInOrder
+    const nodes = plan.rows.map(({ key, row, state, build }) => {
+      if (!build) return drawn.get(key).node;
+      const node = buildRow(row, room, me); // a changed row's old node goes in placeInOrder
+      drawn.set(key, { ...state, node });
+      return node;
+    });
+    placeInOrder(rowsBox, nodes);
     earlierButton.hidden = !hasEarlier;
     if (fromBottom !== null) {
       scroller.scrollTop = scroller.scrollHeight - fromBottom; // load earlier: the view stays put
@@ -476,11 +474,7 @@ function render({ model, el }) {
       if (!url) return;
       for (const node of rowsBox.querySelectorAll("img.wxnb-chat__face-img")) {
         const img = /** @type {HTMLImageElement} */ (node);
-        if (img.dataset.avatar !== content.sender) continue;
-        img.src = url;
-        img.hidden = false;
-        const letters = img.previousElementSibling;
-        if (letters instanceof HTMLElement) letters.hidden = true;
+        if (img.dataset.avatar === content.sender) showFace(img, url);
       }
       return;
     }
